@@ -1,0 +1,36 @@
+package dev.kafkaqueue.common;
+
+import java.util.List;
+
+/**
+ * A consumer group's progress on one topic at one moment.
+ *
+ * @param topic       the topic
+ * @param group       the consumer group
+ * @param topicExists false while the topic has not been created; such a snapshot is never done
+ * @param partitions  every partition of the topic, in partition order
+ * @param members     live members of the group (0 when it is empty or dead)
+ * @param groupState  the group's state as the broker reports it, e.g. {@code Stable} or {@code Empty}
+ */
+public record LagSnapshot(String topic, String group, boolean topicExists, List<PartitionLag> partitions,
+                          int members, String groupState) {
+
+    public LagSnapshot {
+        partitions = List.copyOf(partitions);
+    }
+
+    /** Total lag over all partitions. */
+    public long totalLag() {
+        return partitions.stream().mapToLong(PartitionLag::lag).sum();
+    }
+
+    /** Total records lost to retention before they were processed. */
+    public long totalLost() {
+        return partitions.stream().mapToLong(PartitionLag::lost).sum();
+    }
+
+    /** {@code queue.join()}'s condition: the topic exists and every partition is done. */
+    public boolean done() {
+        return topicExists && !partitions.isEmpty() && partitions.stream().allMatch(PartitionLag::done);
+    }
+}

@@ -1,0 +1,38 @@
+package dev.kafkaqueue.common;
+
+import java.time.Duration;
+
+/** Checks shared by the services' settings records. Each failure names the flag, the value and what is allowed. */
+public final class Settings {
+
+    private Settings() {
+    }
+
+    /** A topic or group name: required, and legal for Kafka. */
+    public static String requireName(String flag, String env, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(flag + " is required (or set " + env + ")");
+        }
+        if (!value.matches("[a-zA-Z0-9._-]{1,249}")) {
+            throw new IllegalArgumentException(flag + "='" + value
+                    + "' is not a valid name: use 1 to 249 of the characters a-z A-Z 0-9 . _ -");
+        }
+        return value;
+    }
+
+    /** An integer that may not be negative. */
+    public static int requireNonNegative(String flag, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(flag + "=" + value + " is not allowed: it must be 0 or more");
+        }
+        return value;
+    }
+
+    /** A duration above zero. */
+    public static Duration requirePositive(String flag, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException(flag + "=" + value + " is not allowed: it must be above zero");
+        }
+        return value;
+    }
+}

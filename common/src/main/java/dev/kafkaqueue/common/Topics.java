@@ -1,0 +1,85 @@
+package dev.kafkaqueue.common;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Admin helpers run once at startup, never per record. */
+public final class Topics {
+
+    private static final Logger log = LoggerFactory.getLogger(Topics.class);
+
+    private Topics() {
+    }
+
+    /**
+     * Fails fast when no broker answers: a typo in the bootstrap servers should not look like a slow queue.
+     *
+     * @throws StartupException naming the bootstrap servers and the timeout
+     */
+    public static void awaitCluster(Admin admin, String bootstrapServers, Duration timeout)
+            throws InterruptedException {
+        try {
+            admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new StartupException("no Kafka broker at bootstrap.servers=" + bootstrapServers
+                    + " answered within " + timeout.toSeconds() + "s (" + rootMessage(e) + ")", e);
+        }
+    }
+
+    /**
+     * Creates the topic when it is missing; an existing topic is left as it is.
+     *
+     * @param replicationFactor -1 for the broker's default
+     * @return the number of partitions the topic has
+     */
+    public static int ensure(Admin admin, String topic, int partitions, short replicationFactor, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Optional<Integer> existing = partitionCount(admin, topic, timeout);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        try {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.of(replicationFactor))))
+                    .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            log.info("Created topic {} with {} partitions", topic, partitions);
+            return partitions;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TopicExistsException) {
+                return partitionCount(admin, topic, timeout).orElse(partitions);
+            }
+            throw e;
+        }
+    }
+
+    private static Optional<Integer> partitionCount(Admin admin, String topic, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            return Optional.of(admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic).partitions().size());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** The innermost cause's message, for one-line errors. */
+    public static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    }
+}

@@ -1,0 +1,14 @@
+package dev.kafkaqueue.consumer;
+
+import dev.kafkaqueue.common.Cli;
+
+/** The consumer service's entry point. */
+public final class ConsumerMain {
+
+    private ConsumerMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(Cli.execute(new ConsumerCommand(), args));
+    }
+}

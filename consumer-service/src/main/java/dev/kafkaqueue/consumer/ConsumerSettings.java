@@ -1,0 +1,52 @@
+package dev.kafkaqueue.consumer;
+
+import dev.kafkaqueue.common.ClientConfig;
+import dev.kafkaqueue.common.ItemLog;
+import dev.kafkaqueue.common.Settings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything the consumer service needs, parsed and checked once at startup.
+ *
+ * @param client          how to reach the cluster
+ * @param topic           the queue's topic
+ * @param group           the consumer group this consumer joins
+ * @param work            simulated processing time per item
+ * @param commitMode      when processed offsets are committed
+ * @param count           stop after this many items; 0 is no limit
+ * @param deadLetterTopic where unreadable and failed records go
+ * @param appliedLog      the file that makes processing idempotent across restarts, if any
+ * @param maxRetries      retries of a failed item before it is dead-lettered
+ * @param retryBackoff    the first retry's delay; each next one doubles it
+ * @param failItems       test hook: item ids whose processing throws (see {@link InjectedFailures})
+ * @param itemLog         how items are reported on standard output
+ * @param connectTimeout  how long to wait for a broker at startup, and for each metadata request
+ */
+record ConsumerSettings(ClientConfig client, String topic, String group, Duration work, CommitMode commitMode,
+                        int count, String deadLetterTopic, Optional<Path> appliedLog, int maxRetries,
+                        Duration retryBackoff, String failItems, ItemLog.Mode itemLog, Duration connectTimeout) {
+
+    ConsumerSettings {
+        Objects.requireNonNull(client, "client");
+        Settings.requireName("--topic", "QUEUE_TOPIC", topic);
+        Settings.requireName("--group", "QUEUE_GROUP", group);
+        if (work == null || work.isNegative()) {
+            throw new IllegalArgumentException("--work-ms must be 0 or more, was " + work);
+        }
+        Objects.requireNonNull(commitMode, "commitMode");
+        Settings.requireNonNegative("--count", count);
+        Settings.requireName("--dlt-topic", "QUEUE_DLT_TOPIC", deadLetterTopic);
+        if (deadLetterTopic.equals(topic)) {
+            throw new IllegalArgumentException("--dlt-topic='" + deadLetterTopic
+                    + "' is not allowed: it must differ from --topic, or bad records would loop");
+        }
+        Objects.requireNonNull(appliedLog, "appliedLog");
+        Settings.requireNonNegative("--max-retries", maxRetries);
+        Settings.requirePositive("--retry-backoff", retryBackoff);
+        Objects.requireNonNull(itemLog, "itemLog");
+        Settings.requirePositive("--connect-timeout", connectTimeout);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.kafkaqueue.producer;
+
+import dev.kafkaqueue.common.ConnectionOptions;
+import dev.kafkaqueue.common.DurationConverter;
+import dev.kafkaqueue.common.Join;
+import dev.kafkaqueue.common.LagReader;
+import dev.kafkaqueue.common.Topics;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code await queue.join()} on its own: waits until the group's lag on the topic is zero. */
+@Command(name = "join", mixinStandardHelpOptions = true, version = "kafka-queue join 0.1.0", sortOptions = false,
+        description = {
+            "Waits until the consumer group's lag on the topic is zero on every partition: committed offset == log "
+                    + "end offset, as kafka-consumer-groups --describe computes it.",
+            "A partition with records and no committed offset is not done; neither is a group with no live members "
+                    + "and lag above zero."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:lag is zero: all the work is done",
+            "1:run-time failure",
+            "2:bad flags or configuration, or no broker answered at startup",
+            "3:--timeout passed with lag above zero (or the topic missing)",
+            "4:records were deleted by retention before they were processed (lost work)"})
+final class JoinCommand implements Callable<Integer> {
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:QUEUE_TIMEOUT:-60s}",
+            description = "Longest wait; default ${DEFAULT-VALUE} (env QUEUE_TIMEOUT).")
+    Duration timeout;
+
+    @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:QUEUE_LAG_INTERVAL:-1s}",
+            description = "Time between lag samples; default ${DEFAULT-VALUE}.")
+    Duration interval;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "${env:QUEUE_COUNT:--1}",
+            description = "The items the run put, only for the final line (\"all N items done\"); optional.")
+    long count;
+
+    @Override
+    public Integer call() throws Exception {
+        JoinSettings settings = new JoinSettings(connection.clientConfig(), connection.topic(), connection.group(),
+                timeout, interval, count < 0 ? OptionalLong.empty() : OptionalLong.of(count),
+                connection.connectTimeout());
+        try (Admin admin = Admin.create(settings.client().clientProperties())) {
+            Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
+            return run(new LagReader(admin, settings.connectTimeout()), settings);
+        }
+    }
+
+    /** Waits and reports; shared with the producer's {@code --join}. */
+    static int run(LagReader reader, JoinSettings settings) throws InterruptedException {
+        JoinReporter reporter = new JoinReporter(System.out, Duration.ofSeconds(5), settings.expectedItems());
+        Join.Result result = new Join(reader, settings.interval())
+                .await(settings.topic(), settings.group(), settings.timeout(), reporter::progress);
+        reporter.finish(result, settings.timeout());
+        return result.outcome().exitCode();
+    }
+}
