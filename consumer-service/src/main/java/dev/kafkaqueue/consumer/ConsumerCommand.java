@@ -87,7 +87,7 @@ final class ConsumerCommand implements Callable<Integer> {
         }
         ItemProcessor processor = InjectedFailures.wrap(new SimulatedWork(settings.work()), settings.failItems());
         try (AppliedLog applied = settings.appliedLog().map(AppliedLog::open).orElseGet(AppliedLog::inMemory)) {
-            QueueConsumer consumer = new QueueConsumer(settings, processor, applied);
+            QueueConsumer consumer = QueueConsumer.create(settings, processor, applied);
             GracefulShutdown shutdown = GracefulShutdown.install(consumer::stop, Duration.ofSeconds(20));
             int exitCode = ExitCode.FAILURE;
             try {

@@ -10,8 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -31,19 +33,24 @@ final class DeadLetters implements Closeable {
     static final String ERROR_CLASS = "dlt.error.class";
     static final String ERROR_MESSAGE = "dlt.error.message";
 
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Producer<byte[], byte[]> producer;
     private final String topic;
     private final Duration timeout;
 
     /**
-     * @param client  how to reach the cluster
-     * @param topic   the dead-letter topic
-     * @param timeout the longest wait for one write's acknowledgement
+     * @param producer the producer to write with; owned from now on, closed by {@link #close()}
+     * @param topic    the dead-letter topic
+     * @param timeout  the longest wait for one write's acknowledgement
      */
-    DeadLetters(ClientConfig client, String topic, Duration timeout) {
+    DeadLetters(Producer<byte[], byte[]> producer, String topic, Duration timeout) {
+        this.producer = producer;
         this.topic = topic;
         this.timeout = timeout;
-        this.producer = new KafkaProducer<>(producerProperties(client, timeout));
+    }
+
+    /** Dead letters written with a new Kafka producer for the cluster. */
+    static DeadLetters create(ClientConfig client, String topic, Duration timeout) {
+        return new DeadLetters(new KafkaProducer<>(producerProperties(client, timeout)), topic, timeout);
     }
 
     /** The dead-letter topic's name. */
@@ -69,8 +76,10 @@ final class DeadLetters implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DeadLetterException(topic, record, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new DeadLetterException(topic, record, e instanceof ExecutionException ? e.getCause() : e);
+        } catch (ExecutionException e) {
+            throw new DeadLetterException(topic, record, e.getCause());
+        } catch (TimeoutException | KafkaException e) {
+            throw new DeadLetterException(topic, record, e);
         }
     }
 

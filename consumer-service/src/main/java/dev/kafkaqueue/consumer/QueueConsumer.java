@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,28 +54,47 @@ final class QueueConsumer {
     private final ConsumerSettings settings;
     private final ItemProcessor processor;
     private final AppliedLog applied;
+    private final Supplier<Consumer<byte[], byte[]>> consumers;
+    private final Supplier<DeadLetters> deadLetters;
     private final RecordCodec codec = new RecordCodec();
     private final RunClosure closure = new RunClosure(System.currentTimeMillis());
     private final ItemLog items;
     /** Offsets of processed records not yet committed: what the next {@code task_done()} covers. */
     private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
     private volatile boolean running = true;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private volatile Consumer<byte[], byte[]> consumer;
     private long itemsProcessed;
     private long deadLettered;
     private boolean reportedEmpty;
 
-    QueueConsumer(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied) {
+    /**
+     * @param settings    the parsed settings
+     * @param processor   the work done per item
+     * @param applied     what was already applied, for idempotence
+     * @param consumers   creates the Kafka consumer, on the thread that calls {@link #run()}
+     * @param deadLetters creates the dead-letter writer, likewise
+     */
+    QueueConsumer(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied,
+                  Supplier<Consumer<byte[], byte[]>> consumers, Supplier<DeadLetters> deadLetters) {
         this.settings = settings;
         this.processor = processor;
         this.applied = applied;
+        this.consumers = consumers;
+        this.deadLetters = deadLetters;
         this.items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
+    }
+
+    /** A consumer of the cluster the settings name. */
+    static QueueConsumer create(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied) {
+        return new QueueConsumer(settings, processor, applied,
+                () -> new KafkaConsumer<>(consumerProperties(settings)),
+                () -> DeadLetters.create(settings.client(), settings.deadLetterTopic(), settings.connectTimeout()));
     }
 
     /** Asks the poll loop to stop after the record in hand. Safe to call from any thread. */
     void stop() {
         running = false;
-        KafkaConsumer<byte[], byte[]> current = consumer;
+        Consumer<byte[], byte[]> current = consumer;
         if (current != null) {
             current.wakeup();
         }
@@ -81,14 +102,12 @@ final class QueueConsumer {
 
     /** Polls and processes until the run ends; returns the process exit code. */
     int run() {
-        try (KafkaConsumer<byte[], byte[]> kafka = new KafkaConsumer<>(consumerProperties(settings));
-             DeadLetters deadLetters = new DeadLetters(settings.client(), settings.deadLetterTopic(),
-                     settings.connectTimeout())) {
+        try (Consumer<byte[], byte[]> kafka = consumers.get(); DeadLetters writer = deadLetters.get()) {
             consumer = kafka;
             kafka.subscribe(List.of(settings.topic()), new CommitOnRevoke());
             String reason;
             try {
-                reason = loop(deadLetters);
+                reason = loop(writer);
             } finally {
                 commitProcessed(); // whatever ended the loop, what was processed is done
             }
@@ -104,7 +123,7 @@ final class QueueConsumer {
         }
     }
 
-    private String loop(DeadLetters deadLetters) {
+    private String loop(DeadLetters writer) {
         long nextClosureCheck = System.nanoTime();
         while (running) {
             ConsumerRecords<byte[], byte[]> records;
@@ -123,7 +142,7 @@ final class QueueConsumer {
                     wholeBatch = false;
                     break;
                 }
-                closedSome |= handle(record, deadLetters);
+                closedSome |= handle(record, writer);
             }
             if (wholeBatch) {
                 // The next positions also step over transaction markers, which offset + 1 would not.
@@ -149,7 +168,7 @@ final class QueueConsumer {
     }
 
     /** Processes one record; returns true when it was a pill that closed its partition. */
-    private boolean handle(ConsumerRecord<byte[], byte[]> record, DeadLetters deadLetters) {
+    private boolean handle(ConsumerRecord<byte[], byte[]> record, DeadLetters writer) {
         TopicPartition tp = new TopicPartition(record.topic(), record.partition());
         boolean closed = false;
         QueueMessage message = null;
@@ -157,8 +176,8 @@ final class QueueConsumer {
             message = codec.decode(record.value());
         } catch (UnreadableRecordException e) {
             log.warn("Unreadable record {}-{}@{} goes to {}: {}", record.topic(), record.partition(), record.offset(),
-                    deadLetters.topic(), e.getMessage());
-            deadLetter(deadLetters, record, e);
+                    writer.topic(), e.getMessage());
+            deadLetter(writer, record, e);
         }
         if (message instanceof QueueMessage.PoisonPill pill) {
             closed = closure.pill(tp, pill);
@@ -166,7 +185,7 @@ final class QueueConsumer {
                     + record.partition() + " (offset " + record.offset() + ")");
         } else if (message instanceof QueueMessage.Item item) {
             closure.item(tp, item);
-            apply(item, record, deadLetters);
+            apply(item, record, writer);
         }
         processed.put(tp, new OffsetAndMetadata(record.offset() + 1, record.leaderEpoch(), closure.metadata(tp)));
         if (settings.commitMode() == CommitMode.PER_RECORD) {
@@ -175,7 +194,7 @@ final class QueueConsumer {
         return closed;
     }
 
-    private void apply(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record, DeadLetters deadLetters) {
+    private void apply(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record, DeadLetters writer) {
         String where = " (partition " + record.partition() + ", offset " + record.offset() + ")";
         if (applied.contains(item.dedupKey())) {
             System.out.println("Skipped " + item.id() + where + ": already applied");
@@ -190,9 +209,9 @@ final class QueueConsumer {
                 throw new IllegalStateException("interrupted while processing item " + item.id(), e);
             } catch (Exception e) {
                 if (attempt > settings.maxRetries()) {
-                    log.warn("Item {} failed {} times, goes to {}: {}", item.id(), attempt, deadLetters.topic(),
+                    log.warn("Item {} failed {} times, goes to {}: {}", item.id(), attempt, writer.topic(),
                             e.toString());
-                    deadLetter(deadLetters, record, e);
+                    deadLetter(writer, record, e);
                     return;
                 }
                 Duration backoff = backoff(attempt);
@@ -206,11 +225,11 @@ final class QueueConsumer {
         items.item("Consumed " + item.id() + where);
     }
 
-    private void deadLetter(DeadLetters deadLetters, ConsumerRecord<byte[], byte[]> record, Exception error) {
-        deadLetters.publish(record, error);
+    private void deadLetter(DeadLetters writer, ConsumerRecord<byte[], byte[]> record, Exception error) {
+        writer.publish(record, error);
         deadLettered++;
         System.out.println("Dead-lettered " + record.topic() + "-" + record.partition() + "@" + record.offset()
-                + " to " + deadLetters.topic() + ": " + error.getMessage());
+                + " to " + writer.topic() + ": " + error.getMessage());
     }
 
     private Duration backoff(int attempt) {

@@ -1,0 +1,182 @@
+package dev.kafkaqueue.consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kafkaqueue.common.ClientConfig;
+import dev.kafkaqueue.common.ExitCode;
+import dev.kafkaqueue.common.ItemLog;
+import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.common.RecordCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.internals.AutoOffsetResetStrategy;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/** The poll loop against Kafka's MockConsumer and MockProducer: no broker. */
+class QueueConsumerTest {
+
+    private static final String TOPIC = "jobs";
+    private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+
+    private final RecordCodec codec = new RecordCodec();
+    private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+    private final MockConsumer<byte[], byte[]> kafka = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name()) {
+        @Override
+        public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+            super.commitSync(offsets);
+            committed.putAll(offsets); // readable after close(), unlike MockConsumer#committed
+        }
+    };
+    private final MockProducer<byte[], byte[]> dlt =
+            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    private final List<Long> processed = new ArrayList<>();
+    private long nextOffset;
+
+    @Test
+    void processesCommitsAndEndsOnThePill() {
+        givenRecords(item(0), item(1), item(2), pill());
+
+        int exit = consumer(settings(CommitMode.BATCH, 0), item -> processed.add(item.id())).run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).containsExactly(0L, 1L, 2L);
+        OffsetAndMetadata offset = committed.get(P0);
+        assertThat(offset.offset()).isEqualTo(4);
+        assertThat(offset.metadata()).startsWith("kafka-queue:pill:r1:");
+        assertThat(kafka.closed()).isTrue();
+    }
+
+    @Test
+    void unreadableRecordsGoToTheDeadLetterTopicWithTheirOriginAndThePartitionKeepsFlowing() {
+        ConsumerRecord<byte[], byte[]> first = item(0);
+        ConsumerRecord<byte[], byte[]> garbage = record("not json".getBytes(StandardCharsets.UTF_8));
+        garbage.headers().add(new RecordHeader("trace", "abc".getBytes(StandardCharsets.UTF_8)));
+        givenRecords(first, garbage, record(null), item(1), pill());
+
+        int exit = consumer(settings(CommitMode.BATCH, 0), item -> processed.add(item.id())).run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).containsExactly(0L, 1L);
+        List<ProducerRecord<byte[], byte[]>> letters = dlt.history();
+        assertThat(letters).hasSize(2);
+        ProducerRecord<byte[], byte[]> letter = letters.get(0);
+        assertThat(letter.topic()).isEqualTo(TOPIC + ".DLT");
+        assertThat(new String(letter.value(), StandardCharsets.UTF_8)).isEqualTo("not json");
+        assertThat(header(letter, "trace")).isEqualTo("abc");
+        assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(TOPIC);
+        assertThat(header(letter, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
+        assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).isEqualTo("1");
+        assertThat(header(letter, DeadLetters.ERROR_CLASS)).endsWith("UnreadableRecordException");
+        assertThat(header(letters.get(1), DeadLetters.ERROR_MESSAGE)).contains("null value");
+        assertThat(committed.get(P0).offset()).isEqualTo(5);
+    }
+
+    @Test
+    void aFailureThatClearsIsRetriedAndOneThatDoesNotIsDeadLettered() {
+        givenRecords(item(0), item(1), pill());
+        ItemProcessor flaky = InjectedFailures.wrap(item -> processed.add(item.id()), "0:2,1");
+
+        int exit = consumer(settings(CommitMode.BATCH, 0), flaky).run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).containsExactly(0L);
+        assertThat(dlt.history()).singleElement()
+                .satisfies(letter -> assertThat(header(letter, DeadLetters.ERROR_MESSAGE))
+                        .contains("injected failure for item 1"));
+    }
+
+    @Test
+    void whenTheDeadLetterWriteFailsTheOffsetIsNotCommittedAndTheConsumerStops() {
+        MockProducer<byte[], byte[]> failing =
+                new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+        givenRecords(item(0), record(new byte[0]), item(1), pill());
+        QueueConsumer consumer = new QueueConsumer(settings(CommitMode.PER_RECORD, 0), item -> processed.add(item.id()),
+                AppliedLog.inMemory(), () -> kafka,
+                () -> new DeadLetters(failing, TOPIC + ".DLT", Duration.ofSeconds(1)));
+        failing.sendException = new TopicAuthorizationException("no WRITE on " + TOPIC + ".DLT");
+
+        int exit = consumer.run();
+
+        assertThat(exit).isEqualTo(ExitCode.FAILURE);
+        assertThat(processed).containsExactly(0L);
+        assertThat(committed.get(P0).offset()).isEqualTo(1);
+    }
+
+    @Test
+    void withoutTaskDoneNothingIsCommittedAndCountStopsTheConsumer() {
+        givenRecords(item(0), item(1), item(2));
+
+        int exit = consumer(settings(CommitMode.NONE, 3), item -> processed.add(item.id())).run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).containsExactly(0L, 1L, 2L);
+        assertThat(committed).isEmpty();
+    }
+
+    @Test
+    void anItemAlreadyAppliedIsNotAppliedAgain() {
+        givenRecords(item(0), item(0), item(1), pill());
+
+        consumer(settings(CommitMode.BATCH, 0), item -> processed.add(item.id())).run();
+
+        assertThat(processed).containsExactly(0L, 1L);
+    }
+
+    private QueueConsumer consumer(ConsumerSettings settings, ItemProcessor processor) {
+        return new QueueConsumer(settings, processor, AppliedLog.inMemory(), () -> kafka,
+                () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)));
+    }
+
+    private static ConsumerSettings settings(CommitMode mode, int count) {
+        return new ConsumerSettings(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers", Duration.ZERO, mode,
+                count, TOPIC + ".DLT", Optional.empty(), 2, Duration.ofMillis(1), null, ItemLog.Mode.EACH,
+                Duration.ofSeconds(1));
+    }
+
+    /** Assigns partition 0 at the first poll and hands all records to it. */
+    @SafeVarargs
+    private void givenRecords(ConsumerRecord<byte[], byte[]>... records) {
+        kafka.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+        kafka.updateBeginningOffsets(new HashMap<>(Map.of(P0, 0L)));
+        kafka.updateEndOffsets(new HashMap<>(Map.of(P0, (long) records.length)));
+        kafka.schedulePollTask(() -> {
+            kafka.rebalance(List.of(P0));
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                kafka.addRecord(record);
+            }
+        });
+    }
+
+    private ConsumerRecord<byte[], byte[]> item(long id) {
+        return record(codec.encode(new QueueMessage.Item(id, "item-" + id, "r1", Instant.now())));
+    }
+
+    private ConsumerRecord<byte[], byte[]> pill() {
+        return record(codec.encode(new QueueMessage.PoisonPill("r1", Instant.now())));
+    }
+
+    private ConsumerRecord<byte[], byte[]> record(byte[] value) {
+        return new ConsumerRecord<>(TOPIC, 0, nextOffset++, null, value);
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> record, String key) {
+        return new String(record.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
+    }
+}
