@@ -74,7 +74,8 @@ public record ClientConfig(String bootstrapServers, Map<String, String> properti
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             loaded.load(reader);
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("--command-config: cannot read '" + file + "': " + e.getMessage(), e);
+            throw new IllegalArgumentException("--command-config: cannot read '" + file + "' ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         }
         Map<String, String> properties = new HashMap<>();
         loaded.stringPropertyNames().forEach(name -> properties.put(name, loaded.getProperty(name).trim()));

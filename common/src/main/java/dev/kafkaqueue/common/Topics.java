@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -29,7 +30,9 @@ public final class Topics {
     public static void awaitCluster(Admin admin, String bootstrapServers, Duration timeout)
             throws InterruptedException {
         try {
-            admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            // The call's own time limit, so that closing the admin client afterwards does not wait for it.
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
+                    .clusterId().get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new StartupException("no Kafka broker at bootstrap.servers=" + bootstrapServers
                     + " answered within " + timeout.toSeconds() + "s (" + rootMessage(e) + ")", e);
