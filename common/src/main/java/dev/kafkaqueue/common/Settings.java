@@ -1,6 +1,7 @@
 package dev.kafkaqueue.common;
 
 import java.time.Duration;
+import java.util.OptionalInt;
 
 /** Checks shared by the services' settings records. Each failure names the flag, the value and what is allowed. */
 public final class Settings {
@@ -26,6 +27,17 @@ public final class Settings {
             throw new IllegalArgumentException(flag + "=" + value + " is not allowed: it must be 0 or more");
         }
         return value;
+    }
+
+    /** An optional TCP port: absent, or 0 (any free port) to 65535. */
+    public static OptionalInt port(String flag, Integer value) {
+        if (value == null) {
+            return OptionalInt.empty();
+        }
+        if (value < 0 || value > 65_535) {
+            throw new IllegalArgumentException(flag + "=" + value + " is not allowed: use 0 (any free port) to 65535");
+        }
+        return OptionalInt.of(value);
     }
 
     /** A duration above zero. */

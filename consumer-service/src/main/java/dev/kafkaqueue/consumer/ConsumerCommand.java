@@ -5,6 +5,8 @@ import dev.kafkaqueue.common.DurationConverter;
 import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.common.GracefulShutdown;
 import dev.kafkaqueue.common.ItemLog;
+import dev.kafkaqueue.common.ServiceMetrics;
+import dev.kafkaqueue.common.Settings;
 import dev.kafkaqueue.common.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +71,11 @@ final class ConsumerCommand implements Callable<Integer> {
                     + "then summaries (auto, default). Env QUEUE_ITEM_LOG.")
     ItemLog.Mode itemLog;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "${env:QUEUE_METRICS_PORT}",
+            description = "Serve Prometheus metrics at /metrics and a healthcheck at /health on this port; 0 picks a "
+                    + "free one. Off by default (env QUEUE_METRICS_PORT).")
+    Integer metricsPort;
+
     @Option(names = "--fail-items", paramLabel = "ID[:TIMES],...", hidden = true,
             defaultValue = "${env:QUEUE_FAIL_ITEMS}",
             description = "Test hook: processing of these item ids throws (TIMES times, or always).")
@@ -86,8 +93,9 @@ final class ConsumerCommand implements Callable<Integer> {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
         }
         ItemProcessor processor = InjectedFailures.wrap(new SimulatedWork(settings.work()), settings.failItems());
-        try (AppliedLog applied = settings.appliedLog().map(AppliedLog::open).orElseGet(AppliedLog::inMemory)) {
-            QueueConsumer consumer = QueueConsumer.create(settings, processor, applied);
+        try (AppliedLog applied = settings.appliedLog().map(AppliedLog::open).orElseGet(AppliedLog::inMemory);
+             ServiceMetrics metrics = ServiceMetrics.start("consumer", Settings.port("--metrics-port", metricsPort))) {
+            QueueConsumer consumer = QueueConsumer.create(settings, processor, applied, metrics);
             GracefulShutdown shutdown = GracefulShutdown.install(consumer::stop, Duration.ofSeconds(20));
             int exitCode = ExitCode.FAILURE;
             try {

@@ -5,8 +5,12 @@ import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.common.ItemLog;
 import dev.kafkaqueue.common.QueueMessage;
 import dev.kafkaqueue.common.RecordCodec;
+import dev.kafkaqueue.common.ServiceMetrics;
 import dev.kafkaqueue.common.Topics;
 import dev.kafkaqueue.common.UnreadableRecordException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -56,6 +60,12 @@ final class QueueConsumer {
     private final AppliedLog applied;
     private final Supplier<Consumer<byte[], byte[]>> consumers;
     private final Supplier<DeadLetters> deadLetters;
+    private final ServiceMetrics metrics;
+    private final Counter doneCounter;
+    private final Counter skippedCounter;
+    private final Counter deadLetteredCounter;
+    private final Counter commitCounter;
+    private final Timer processingTimer;
     private final RecordCodec codec = new RecordCodec();
     private final RunClosure closure = new RunClosure(System.currentTimeMillis());
     private final ItemLog items;
@@ -73,27 +83,44 @@ final class QueueConsumer {
      * @param applied     what was already applied, for idempotence
      * @param consumers   creates the Kafka consumer, on the thread that calls {@link #run()}
      * @param deadLetters creates the dead-letter writer, likewise
+     * @param metrics     where the queue's and the Kafka client's meters go
      */
     QueueConsumer(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied,
-                  Supplier<Consumer<byte[], byte[]>> consumers, Supplier<DeadLetters> deadLetters) {
+                  Supplier<Consumer<byte[], byte[]>> consumers, Supplier<DeadLetters> deadLetters,
+                  ServiceMetrics metrics) {
         this.settings = settings;
         this.processor = processor;
         this.applied = applied;
         this.consumers = consumers;
         this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        MeterRegistry registry = metrics.registry();
+        this.doneCounter = Counter.builder("queue.items.done")
+                .description("Items processed and applied (task_done)").register(registry);
+        this.skippedCounter = Counter.builder("queue.items.skipped")
+                .description("Redelivered items not applied again").register(registry);
+        this.deadLetteredCounter = Counter.builder("queue.items.dead.lettered")
+                .description("Records written to the dead-letter topic").register(registry);
+        this.commitCounter = Counter.builder("queue.commits")
+                .description("Offset commits (task_done calls)").register(registry);
+        this.processingTimer = Timer.builder("queue.item.processing")
+                .description("Time spent processing one item, retries included").register(registry);
         this.items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
     }
 
     /** A consumer of the cluster the settings name. */
-    static QueueConsumer create(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied) {
+    static QueueConsumer create(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied,
+                                ServiceMetrics metrics) {
         return new QueueConsumer(settings, processor, applied,
                 () -> new KafkaConsumer<>(consumerProperties(settings)),
-                () -> DeadLetters.create(settings.client(), settings.deadLetterTopic(), settings.connectTimeout()));
+                () -> DeadLetters.create(settings.client(), settings.deadLetterTopic(), settings.connectTimeout()),
+                metrics);
     }
 
     /** Asks the poll loop to stop after the record in hand. Safe to call from any thread. */
     void stop() {
         running = false;
+        metrics.unhealthy();
         Consumer<byte[], byte[]> current = consumer;
         if (current != null) {
             current.wakeup();
@@ -104,6 +131,7 @@ final class QueueConsumer {
     int run() {
         try (Consumer<byte[], byte[]> kafka = consumers.get(); DeadLetters writer = deadLetters.get()) {
             consumer = kafka;
+            metrics.bind(kafka);
             kafka.subscribe(List.of(settings.topic()), new CommitOnRevoke());
             String reason;
             try {
@@ -115,6 +143,7 @@ final class QueueConsumer {
                     + " dead-lettered (" + reason + ")");
             return ExitCode.OK;
         } catch (DeadLetters.DeadLetterException e) {
+            metrics.unhealthy();
             log.error("Stopping without committing the record: {}", e.getMessage());
             System.out.println("Consumer failed: " + e.getMessage());
             return ExitCode.FAILURE;
@@ -198,8 +227,10 @@ final class QueueConsumer {
         String where = " (partition " + record.partition() + ", offset " + record.offset() + ")";
         if (applied.contains(item.dedupKey())) {
             System.out.println("Skipped " + item.id() + where + ": already applied");
+            skippedCounter.increment();
             return;
         }
+        long started = System.nanoTime();
         for (int attempt = 1; ; attempt++) {
             try {
                 processor.process(item);
@@ -212,6 +243,7 @@ final class QueueConsumer {
                     log.warn("Item {} failed {} times, goes to {}: {}", item.id(), attempt, writer.topic(),
                             e.toString());
                     deadLetter(writer, record, e);
+                    processingTimer.record(Duration.ofNanos(System.nanoTime() - started));
                     return;
                 }
                 Duration backoff = backoff(attempt);
@@ -220,14 +252,17 @@ final class QueueConsumer {
                 sleep(backoff);
             }
         }
+        processingTimer.record(Duration.ofNanos(System.nanoTime() - started));
         applied.add(item.dedupKey());
         itemsProcessed++;
+        doneCounter.increment();
         items.item("Consumed " + item.id() + where);
     }
 
     private void deadLetter(DeadLetters writer, ConsumerRecord<byte[], byte[]> record, Exception error) {
         writer.publish(record, error);
         deadLettered++;
+        deadLetteredCounter.increment();
         System.out.println("Dead-lettered " + record.topic() + "-" + record.partition() + "@" + record.offset()
                 + " to " + writer.topic() + ": " + error.getMessage());
     }
@@ -268,6 +303,7 @@ final class QueueConsumer {
             }
             consumer.commitSync(offsets); // stop() woke this call; the wakeup is spent and the commit must happen
         }
+        commitCounter.increment();
         processed.keySet().removeAll(offsets.keySet());
     }
 

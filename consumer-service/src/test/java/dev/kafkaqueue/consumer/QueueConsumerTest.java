@@ -7,6 +7,7 @@ import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.common.ItemLog;
 import dev.kafkaqueue.common.QueueMessage;
 import dev.kafkaqueue.common.RecordCodec;
+import dev.kafkaqueue.common.ServiceMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -47,6 +49,7 @@ class QueueConsumerTest {
     private final MockProducer<byte[], byte[]> dlt =
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final List<Long> processed = new ArrayList<>();
+    private final ServiceMetrics metrics = ServiceMetrics.start("consumer-test", OptionalInt.empty());
     private long nextOffset;
 
     @Test
@@ -61,6 +64,7 @@ class QueueConsumerTest {
         assertThat(offset.offset()).isEqualTo(4);
         assertThat(offset.metadata()).startsWith("kafka-queue:pill:r1:");
         assertThat(kafka.closed()).isTrue();
+        assertThat(metrics.registry().get("queue.items.done").counter().count()).isEqualTo(3);
     }
 
     @Test
@@ -85,6 +89,7 @@ class QueueConsumerTest {
         assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).isEqualTo("1");
         assertThat(header(letter, DeadLetters.ERROR_CLASS)).endsWith("UnreadableRecordException");
         assertThat(header(letters.get(1), DeadLetters.ERROR_MESSAGE)).contains("null value");
+        assertThat(metrics.scrape()).contains("queue_items_dead_lettered_total{service=\"consumer-test\"} 2.0");
         assertThat(committed.get(P0).offset()).isEqualTo(5);
     }
 
@@ -109,7 +114,7 @@ class QueueConsumerTest {
         givenRecords(item(0), record(new byte[0]), item(1), pill());
         QueueConsumer consumer = new QueueConsumer(settings(CommitMode.PER_RECORD, 0), item -> processed.add(item.id()),
                 AppliedLog.inMemory(), () -> kafka,
-                () -> new DeadLetters(failing, TOPIC + ".DLT", Duration.ofSeconds(1)));
+                () -> new DeadLetters(failing, TOPIC + ".DLT", Duration.ofSeconds(1)), metrics);
         failing.sendException = new TopicAuthorizationException("no WRITE on " + TOPIC + ".DLT");
 
         int exit = consumer.run();
@@ -141,7 +146,7 @@ class QueueConsumerTest {
 
     private QueueConsumer consumer(ConsumerSettings settings, ItemProcessor processor) {
         return new QueueConsumer(settings, processor, AppliedLog.inMemory(), () -> kafka,
-                () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)));
+                () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)), metrics);
     }
 
     private static ConsumerSettings settings(CommitMode mode, int count) {

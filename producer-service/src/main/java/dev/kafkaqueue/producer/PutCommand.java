@@ -3,6 +3,8 @@ package dev.kafkaqueue.producer;
 import dev.kafkaqueue.common.ConnectionOptions;
 import dev.kafkaqueue.common.DurationConverter;
 import dev.kafkaqueue.common.ItemLog;
+import dev.kafkaqueue.common.ServiceMetrics;
+import dev.kafkaqueue.common.Settings;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
@@ -89,6 +91,11 @@ final class PutCommand implements Callable<Integer> {
             description = "Least time between two lag samples for --maxsize and --join; default ${DEFAULT-VALUE}.")
     Duration lagInterval;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "${env:QUEUE_METRICS_PORT}",
+            description = "Serve Prometheus metrics at /metrics and a healthcheck at /health on this port; 0 picks a "
+                    + "free one. Off by default (env QUEUE_METRICS_PORT).")
+    Integer metricsPort;
+
     @Override
     public Integer call() throws Exception {
         ProducerSettings settings = new ProducerSettings(connection.clientConfig(), connection.topic(),
@@ -97,7 +104,9 @@ final class PutCommand implements Callable<Integer> {
                 pill, interval(),
                 runId == null || runId.isBlank() ? UUID.randomUUID().toString().substring(0, 8) : runId,
                 itemLog, lagInterval, connection.connectTimeout());
-        return new QueueProducer(settings).run();
+        try (ServiceMetrics metrics = ServiceMetrics.start("producer", Settings.port("--metrics-port", metricsPort))) {
+            return new QueueProducer(settings, metrics).run();
+        }
     }
 
     private Duration interval() {

@@ -8,7 +8,12 @@ import dev.kafkaqueue.common.ItemLog;
 import dev.kafkaqueue.common.LagReader;
 import dev.kafkaqueue.common.QueueMessage;
 import dev.kafkaqueue.common.RecordCodec;
+import dev.kafkaqueue.common.ServiceMetrics;
 import dev.kafkaqueue.common.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -43,18 +48,26 @@ final class QueueProducer {
     private static final int MAX_ITEMS_PER_TRANSACTION = 100;
 
     private final ProducerSettings settings;
+    private final ServiceMetrics metrics;
+    private final Counter putCounter;
     private final RecordCodec codec = new RecordCodec();
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
     private final AtomicLong acknowledged = new AtomicLong();
     private volatile boolean stopping;
 
-    QueueProducer(ProducerSettings settings) {
+    QueueProducer(ProducerSettings settings, ServiceMetrics metrics) {
         this.settings = settings;
+        this.metrics = metrics;
+        this.putCounter = Counter.builder("queue.items.put")
+                .description("Items put and acknowledged (acks=all)").register(metrics.registry());
     }
 
     /** Runs to completion and returns the process exit code. */
     int run() throws Exception {
-        GracefulShutdown shutdown = GracefulShutdown.install(() -> stopping = true, Duration.ofSeconds(30));
+        GracefulShutdown shutdown = GracefulShutdown.install(() -> {
+            stopping = true;
+            metrics.unhealthy();
+        }, Duration.ofSeconds(30));
         int exitCode = ExitCode.FAILURE;
         try {
             exitCode = putAndJoin();
@@ -72,6 +85,7 @@ final class QueueProducer {
             LagReader lag = new LagReader(admin, settings.connectTimeout());
             BackpressureGate gate = new BackpressureGate(settings.maxsize(),
                     () -> byPartition(lag.committed(settings.group(), settings.topic())), settings.lagInterval());
+            register(gate);
             int putResult = put(gate);
             if (putResult != ExitCode.OK || !settings.join()) {
                 return putResult;
@@ -85,6 +99,7 @@ final class QueueProducer {
     private int put(BackpressureGate gate) throws Exception {
         ItemLog items = new ItemLog(settings.itemLog(), "Produced", System.out, Duration.ofSeconds(5));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProperties(settings))) {
+            metrics.bind(producer);
             Transactions tx = new Transactions(producer, settings.transactionalId().isPresent());
             for (long id = 0; id < settings.count(); id++) {
                 if (stopping || sendFailure.get() != null) {
@@ -129,6 +144,7 @@ final class QueueProducer {
             }
             gate.acknowledged(metadata.partition(), metadata.offset());
             acknowledged.incrementAndGet();
+            putCounter.increment();
             items.item("Produced " + item.id() + " (partition " + metadata.partition() + ", offset "
                     + metadata.offset() + ")");
         });
@@ -173,6 +189,17 @@ final class QueueProducer {
         System.out.println("Producer done: " + acknowledged.get() + " items and " + pills
                 + " pills acknowledged (run " + settings.runId() + ")");
         return ExitCode.OK;
+    }
+
+    private void register(BackpressureGate gate) {
+        MeterRegistry registry = metrics.registry();
+        Gauge.builder("queue.unfinished.items", gate, BackpressureGate::unfinished)
+                .description("Items put and not yet committed by the group, as the gate last saw them")
+                .register(registry);
+        FunctionCounter.builder("queue.backpressure.waits", gate, BackpressureGate::waits)
+                .description("Puts that waited for the consumers (maxsize reached)").register(registry);
+        FunctionCounter.builder("queue.backpressure.wait.seconds", gate, g -> g.waited().toNanos() / 1e9)
+                .description("Time puts spent waiting for the consumers").register(registry);
     }
 
     /** The producer's client properties, with a reason for every setting that is not a default. */
