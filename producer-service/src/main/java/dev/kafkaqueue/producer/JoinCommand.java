@@ -46,11 +46,19 @@ final class JoinCommand implements Callable<Integer> {
             description = "The items the run put, only for the final line (\"all N items done\"); optional.")
     long count;
 
+    @Option(names = "--json", description = "One JSON object per line: each lag snapshot, then the result.")
+    boolean json;
+
+    @Option(names = "--per-partition",
+            description = "On a terminal, show each partition's lag beside the progress bar. "
+                    + "Without a terminal every partition is always listed.")
+    boolean perPartition;
+
     @Override
     public Integer call() throws Exception {
         JoinSettings settings = new JoinSettings(connection.clientConfig(), connection.topic(), connection.group(),
                 timeout, interval, count < 0 ? OptionalLong.empty() : OptionalLong.of(count),
-                connection.connectTimeout());
+                connection.connectTimeout(), json, perPartition);
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
             return run(new LagReader(admin, settings.connectTimeout()), settings);
@@ -59,10 +67,11 @@ final class JoinCommand implements Callable<Integer> {
 
     /** Waits and reports; shared with the producer's {@code --join}. */
     static int run(LagReader reader, JoinSettings settings) throws InterruptedException {
-        JoinReporter reporter = new JoinReporter(System.out, Duration.ofSeconds(5), settings.expectedItems());
+        JoinDisplay display = JoinDisplay.choose(settings.json(), settings.perPartition(), settings.expectedItems(),
+                System.out);
         Join.Result result = new Join(reader, settings.interval())
-                .await(settings.topic(), settings.group(), settings.timeout(), reporter::progress);
-        reporter.finish(result, settings.timeout());
+                .await(settings.topic(), settings.group(), settings.timeout(), display::progress);
+        display.finish(result, settings.timeout());
         return result.outcome().exitCode();
     }
 }

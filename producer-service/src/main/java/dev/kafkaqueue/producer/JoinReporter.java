@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * Prints join progress: a table of committed, end and lag per partition whenever it changes (and at least every
- * {@code heartbeat}), then one line with the verdict. Used by {@code join} and by the producer's {@code --join}.
+ * Join progress for logs: a table of committed, end and lag per partition whenever it changes (and at least every
+ * {@code heartbeat}), then one line with the verdict.
  */
-final class JoinReporter {
+final class JoinReporter implements JoinDisplay {
 
     private final PrintStream out;
     private final long heartbeatNanos;
@@ -31,8 +31,8 @@ final class JoinReporter {
         this.expectedItems = expectedItems;
     }
 
-    /** Called with every snapshot. */
-    void progress(LagSnapshot snapshot) {
+    @Override
+    public void progress(LagSnapshot snapshot) {
         long now = System.nanoTime();
         if (snapshot.partitions().equals(lastPrinted) && now - lastPrintedNanos < heartbeatNanos) {
             return;
@@ -42,25 +42,12 @@ final class JoinReporter {
         lastPrintedNanos = now;
     }
 
-    /** Prints the verdict, and the last table again when the work is not done. */
-    void finish(Join.Result result, Duration timeout) {
-        LagSnapshot last = result.last();
-        switch (result.outcome()) {
-            case DONE -> out.println("join: done, lag 0 on all " + last.partitions().size() + " partitions of "
-                    + last.topic() + " for group " + last.group()
-                    + expectedItems.stream().mapToObj(n -> "; all " + n + " items done").findFirst().orElse(""));
-            case TIMEOUT -> {
-                if (last != null) {
-                    print(last);
-                }
-                out.println("join: not done after " + timeout.toMillis() + " ms: "
-                        + (last == null ? "no lag snapshot could be taken"
-                        : !last.topicExists() ? "topic " + last.topic() + " does not exist"
-                        : "lag " + last.totalLag() + " with " + last.members() + " live members"));
-            }
-            case LOST_WORK -> out.println("join: lag 0, but " + result.lostRecords()
-                    + " records were deleted by retention before the group processed them: lost work");
+    @Override
+    public void finish(Join.Result result, Duration timeout) {
+        if (result.outcome() == Join.Outcome.TIMEOUT && result.last() != null) {
+            print(result.last());
         }
+        out.println(JoinDisplay.verdict(result, timeout, expectedItems));
         out.flush();
     }
 

@@ -16,9 +16,11 @@ import java.util.OptionalLong;
  * @param interval       time between lag samples
  * @param expectedItems  the items the run put, for the final line, if known
  * @param connectTimeout how long to wait at startup for a broker
+ * @param json           print JSON lines instead of text
+ * @param perPartition   show each partition's lag on a terminal too
  */
 record JoinSettings(ClientConfig client, String topic, String group, Duration timeout, Duration interval,
-                    OptionalLong expectedItems, Duration connectTimeout) {
+                    OptionalLong expectedItems, Duration connectTimeout, boolean json, boolean perPartition) {
 
     JoinSettings {
         Objects.requireNonNull(client, "client");
