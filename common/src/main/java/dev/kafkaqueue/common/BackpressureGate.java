@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code Queue(maxsize=N)} across processes: the producer takes a slot before each send and waits while the items
@@ -21,6 +23,8 @@ import java.util.concurrent.TimeoutException;
  * the group committed. Thread-safe: acknowledgements arrive on the Kafka producer's I/O thread.
  */
 public final class BackpressureGate {
+
+    private static final Logger log = LoggerFactory.getLogger(BackpressureGate.class);
 
     /** Where the group's committed offsets come from; returns partition to committed offset. */
     @FunctionalInterface
@@ -65,7 +69,8 @@ public final class BackpressureGate {
      * Takes a slot, waiting while the bound is reached.
      *
      * @throws TimeoutException when no slot freed up within the timeout: the consumers are not making progress
-     * @throws Exception        when sampling the committed offsets fails for a reason that is not retriable
+     * @throws Exception        when sampling the committed offsets fails for a reason that is not retriable;
+     *                          timeouts and retriable errors count as no progress until the deadline
      */
     public void acquire(Duration timeout) throws Exception {
         if (tryAcquire()) {
@@ -80,9 +85,17 @@ public final class BackpressureGate {
                     TimeUnit.NANOSECONDS.sleep(untilNextSample);
                 }
                 nextSampleNanos = System.nanoTime() + sampleIntervalNanos;
-                Map<Integer, Long> committed = committedOffsets.sample();
-                synchronized (this) {
-                    prune(committed);
+                try {
+                    Map<Integer, Long> committed = committedOffsets.sample();
+                    synchronized (this) {
+                        prune(committed);
+                    }
+                } catch (Exception e) {
+                    if (!Topics.isRetriable(e)) {
+                        throw e;
+                    }
+                    // The broker is slow or away: no progress seen this time; the deadline still holds.
+                    log.info("backpressure: committed offsets not available yet: {}", e.toString());
                 }
                 if (tryAcquire()) {
                     return;

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -75,6 +76,15 @@ public final class Topics {
             }
             throw e;
         }
+    }
+
+    /**
+     * True for failures that broker trouble explains and that a later attempt may not see: timeouts, and Kafka's
+     * retriable errors (also when wrapped in an {@link ExecutionException}).
+     */
+    public static boolean isRetriable(Throwable e) {
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        return cause instanceof TimeoutException || cause instanceof RetriableException;
     }
 
     /** The innermost cause's message, for one-line errors. */

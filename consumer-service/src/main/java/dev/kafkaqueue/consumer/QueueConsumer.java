@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -30,6 +31,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -296,6 +298,23 @@ final class QueueConsumer {
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = Map.copyOf(processed);
         try {
+            commitSync(offsets);
+        } catch (RetriableException e) {
+            // The broker is slow or away: keep the offsets, the next commit carries them.
+            log.warn("Commit of {} failed, will retry with the next one: {}", offsets.keySet(), e.toString());
+            return;
+        } catch (CommitFailedException e) {
+            // The group rebalanced and these partitions moved: their new owner redelivers; nothing is lost.
+            log.warn("Commit rejected after a rebalance; the new owner redelivers: {}", e.getMessage());
+            processed.keySet().removeAll(offsets.keySet());
+            return;
+        }
+        commitCounter.increment();
+        processed.keySet().removeAll(offsets.keySet());
+    }
+
+    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        try {
             consumer.commitSync(offsets);
         } catch (WakeupException e) {
             if (running) {
@@ -303,8 +322,6 @@ final class QueueConsumer {
             }
             consumer.commitSync(offsets); // stop() woke this call; the wakeup is spent and the commit must happen
         }
-        commitCounter.increment();
-        processed.keySet().removeAll(offsets.keySet());
     }
 
     /** Prints "Queue empty" once each time everything assigned has been fetched: queue.empty(), not join(). */
@@ -331,19 +348,24 @@ final class QueueConsumer {
             // Without commits the group cannot share closures: only what this consumer read counts.
             return closure.closedLocally(consumer.assignment());
         }
-        List<PartitionInfo> infos = consumer.partitionsFor(settings.topic(), settings.connectTimeout());
-        if (infos == null || infos.isEmpty()) {
-            return false;
+        try {
+            List<PartitionInfo> infos = consumer.partitionsFor(settings.topic(), settings.connectTimeout());
+            if (infos == null || infos.isEmpty()) {
+                return false;
+            }
+            Set<TopicPartition> all = infos.stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition()))
+                    .collect(Collectors.toSet());
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(all, settings.connectTimeout());
+            Map<TopicPartition, Long> ends = consumer.endOffsets(all, settings.connectTimeout());
+            return all.stream().allMatch(tp -> {
+                OffsetAndMetadata offset = committed.get(tp);
+                return closure.closes(offset) && offset.offset() >= ends.get(tp);
+            });
+        } catch (RetriableException e) {
+            log.info("Cannot check the group's closures yet: {}", e.toString());
+            return false; // broker trouble is not a verdict: ask again later
         }
-        Set<TopicPartition> all = infos.stream()
-                .map(info -> new TopicPartition(info.topic(), info.partition()))
-                .collect(Collectors.toSet());
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(all, settings.connectTimeout());
-        Map<TopicPartition, Long> ends = consumer.endOffsets(all, settings.connectTimeout());
-        return all.stream().allMatch(tp -> {
-            OffsetAndMetadata offset = committed.get(tp);
-            return closure.closes(offset) && offset.offset() >= ends.get(tp);
-        });
     }
 
     /** Commits what was processed before partitions move to another member; learns closures of new ones. */
@@ -357,7 +379,12 @@ final class QueueConsumer {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (!partitions.isEmpty()) {
-                closure.assigned(consumer.committed(new HashSet<>(partitions), settings.connectTimeout()));
+                try {
+                    closure.assigned(consumer.committed(new HashSet<>(partitions), settings.connectTimeout()));
+                } catch (RetriableException e) {
+                    // Without them these partitions count as open: the consumer waits for their pills instead.
+                    log.warn("Cannot read the closures of {}: {}", partitions, e.toString());
+                }
             }
             log.info("Assigned {}", partitions);
         }
