@@ -21,8 +21,12 @@ class ConcurrentVsSequentialIT {
 
     @Test
     void startedTogetherTheFirstItemIsConsumedBeforeTheLastIsProduced() {
-        ServiceProcess producer = queue.producer().count(ITEMS).intervalMs(300).partitions(1).start();
+        // Both tasks exist before the first put, as after asyncio.create_task(consumer()); create_task(producer()).
+        // The consumer's JVM start and group join (seconds on a loaded machine) are not part of what is compared.
+        queue.createTopic(1);
         ServiceProcess consumer = queue.consumer().start();
+        queue.awaitGroupAssigned(1, 1, Duration.ofSeconds(60));
+        ServiceProcess producer = queue.producer().count(ITEMS).intervalMs(300).partitions(1).start();
 
         assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
         assertThat(consumer.awaitExit(EXIT_TIMEOUT)).as(consumer.output()).isZero();
