@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The JVM shutdown hook asks the main work to stop, waits up to a grace period for it to finish (commit, close,
  * leave the group), then halts with the exit code the main work reported. Without this a signalled JVM exits 143
- * whatever the service did.
+ * whatever the service did. When the main work had already finished, the hook does nothing.
  */
 public final class GracefulShutdown {
 
@@ -29,6 +29,11 @@ public final class GracefulShutdown {
     public static GracefulShutdown install(Runnable stop, Duration grace) {
         GracefulShutdown shutdown = new GracefulShutdown();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (shutdown.finished.getCount() == 0) {
+                // The work ended before the JVM began to exit: no signal to answer, and System.exit's code stands
+                // (a startup failure reported as exit code 2 must not become the work's 1).
+                return;
+            }
             shutdown.signalled = true;
             stop.run();
             try {

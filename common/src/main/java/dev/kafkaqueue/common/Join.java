@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +68,7 @@ public final class Join {
      * Waits until the group's work on the topic is done, or the timeout passes.
      *
      * @param onSnapshot called with every snapshot, for progress output
+     * @throws AuthorizationException when the principal may not describe the group or the topic
      */
     public Result await(String topic, String group, Duration timeout, Consumer<LagSnapshot> onSnapshot)
             throws InterruptedException {
@@ -84,6 +86,9 @@ public final class Join {
             } catch (ExecutionException | TimeoutException e) {
                 // Broker trouble is not a verdict: keep trying until the deadline, the caller reports the timeout.
                 Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                if (cause instanceof AuthorizationException denied) {
+                    throw denied; // a missing ACL does not clear by waiting: fail now, not at the timeout
+                }
                 if (!(cause instanceof RetriableException) && !(cause instanceof TimeoutException)) {
                     log.warn("join: lag snapshot failed: {}", cause.toString());
                 } else {

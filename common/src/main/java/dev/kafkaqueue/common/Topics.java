@@ -9,7 +9,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -35,8 +37,15 @@ public final class Topics {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
                     .clusterId().get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
+            if (e.getCause() instanceof AuthenticationException) {
+                // A broker answered, and refused the credentials: the fix is in the command config, not the address.
+                throw new StartupException("the Kafka broker at bootstrap.servers=" + bootstrapServers
+                        + " refused to authenticate this client (" + rootMessage(e) + "); check the SASL or SSL "
+                        + "settings in --command-config", e);
+            }
             throw new StartupException("no Kafka broker at bootstrap.servers=" + bootstrapServers
-                    + " answered within " + timeout.toSeconds() + "s (" + rootMessage(e) + ")", e);
+                    + " answered within " + timeout.toSeconds() + "s (" + rootMessage(e) + "); check "
+                    + "--bootstrap-servers, or wait longer with --connect-timeout", e);
         }
     }
 
@@ -45,6 +54,7 @@ public final class Topics {
      *
      * @param replicationFactor -1 for the broker's default
      * @return the number of partitions the topic has
+     * @throws StartupException when the topic is missing and the principal may not create it
      */
     public static int ensure(Admin admin, String topic, int partitions, short replicationFactor, Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
@@ -60,6 +70,12 @@ public final class Topics {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicExistsException) {
                 return partitionCount(admin, topic, timeout).orElse(partitions);
+            }
+            if (e.getCause() instanceof TopicAuthorizationException) {
+                // Least privilege: the producer needs CREATE only to make a missing topic, and this one is missing.
+                throw new StartupException("topic " + topic + " does not exist, and the principal in "
+                        + "--command-config may not create it (" + rootMessage(e) + "); create the topic first, "
+                        + "or grant CREATE on it", e);
             }
             throw e;
         }
