@@ -75,7 +75,8 @@ public record ClientConfig(String bootstrapServers, Map<String, String> properti
             loaded.load(reader);
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("--command-config: cannot read '" + file + "' ("
-                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+                    + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + "); it must be a readable Java properties file of Kafka client settings", e);
         }
         Map<String, String> properties = new HashMap<>();
         loaded.stringPropertyNames().forEach(name -> properties.put(name, loaded.getProperty(name).trim()));

@@ -34,7 +34,8 @@ class ClientConfigTest {
         assertThatThrownBy(() -> ClientConfig.of("b:9092", missing))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--command-config")
-                .hasMessageContaining(missing.toString());
+                .hasMessageContaining(missing.toString())
+                .hasMessageContaining("it must be a readable Java properties file");
     }
 
     @Test

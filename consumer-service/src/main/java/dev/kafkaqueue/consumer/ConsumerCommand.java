@@ -11,6 +11,7 @@ import dev.kafkaqueue.common.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
@@ -89,12 +90,14 @@ final class ConsumerCommand implements Callable<Integer> {
                 deadLetterTopic == null || deadLetterTopic.isBlank() ? topic + ".DLT" : deadLetterTopic,
                 Optional.ofNullable(appliedLog), maxRetries, retryBackoff, failItems, itemLog,
                 connection.connectTimeout());
+        // Every flag is checked before the cluster is: a bad one fails at once, not after --connect-timeout.
+        ItemProcessor processor = InjectedFailures.wrap(new SimulatedWork(settings.work()), settings.failItems());
+        OptionalInt port = Settings.port("--metrics-port", metricsPort);
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
         }
-        ItemProcessor processor = InjectedFailures.wrap(new SimulatedWork(settings.work()), settings.failItems());
         try (AppliedLog applied = settings.appliedLog().map(AppliedLog::open).orElseGet(AppliedLog::inMemory);
-             ServiceMetrics metrics = ServiceMetrics.start("consumer", Settings.port("--metrics-port", metricsPort))) {
+             ServiceMetrics metrics = ServiceMetrics.start("consumer", port)) {
             QueueConsumer consumer = QueueConsumer.create(settings, processor, applied, metrics);
             GracefulShutdown shutdown = GracefulShutdown.install(consumer::stop, Duration.ofSeconds(20));
             int exitCode = ExitCode.FAILURE;

@@ -55,10 +55,15 @@ final class Records {
     private Records() {
     }
 
-    /** Every record of the topic, by partition and then offset; limited to 30 s. */
+    /** Every record of the topic on the shared broker, by partition and then offset; limited to 30 s. */
     static List<QueueRecord> read(String topic) {
+        return read(Broker.get().bootstrapServers(), topic);
+    }
+
+    /** Every record of the topic on the cluster at {@code bootstrapServers}; limited to 30 s. */
+    static List<QueueRecord> read(String bootstrapServers, String topic) {
         Map<String, Object> props = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Broker.get().bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 // Items of an aborted or open transaction were never put.
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
