@@ -1,27 +1,42 @@
 package dev.kafkaqueue.it;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * The one Kafka broker the whole suite shares, in Testcontainers' {@link KafkaContainer}.
+ * The one Kafka broker the whole suite shares: in Testcontainers' {@link KafkaContainer} when a Docker engine
+ * answers, else an {@link EmbeddedBroker} (a KRaft broker run as an OS process from Kafka's jars), as Spring's
+ * {@code @EmbeddedKafka} serves projects without Docker.
  *
- * <p>The image is the {@code kafka.image} system property, else the {@code KAFKA_IMAGE} environment variable, else
- * {@value #DEFAULT_IMAGE}; a locally built image must follow the {@code apache/kafka} contract. The broker starts on
- * the first call to {@link #get()} and is stopped by a JVM shutdown hook, because Ryuk (which would otherwise remove
- * it) is disabled on the build machines. Tests isolate themselves by topic and group names, not by broker.
+ * <p>The {@code kafka.broker} system property, else the {@code KAFKA_BROKER} environment variable, overrides the
+ * choice: {@code testcontainers} or {@code embedded}. The container's image is the {@code kafka.image} system
+ * property, else the {@code KAFKA_IMAGE} environment variable, else {@value #DEFAULT_IMAGE}; a locally built image
+ * must follow the {@code apache/kafka} contract. The broker starts on the first call to {@link #get()}, prints a
+ * {@code BROKER_START} line naming the kind and its start time, and is stopped by a JVM shutdown hook (Ryuk, which
+ * would otherwise remove a container, is disabled on the build machines). Tests isolate themselves by topic and group
+ * names, not by broker.
  *
- * <p>There is no skip: without Docker, {@link #get()} throws and every test that needs the broker fails. A failed
- * start is remembered, so later tests fail at once instead of trying again.
+ * <p>There is no skip: if the chosen broker cannot start, {@link #get()} throws and every test that needs the broker
+ * fails. A failed start is remembered, so later tests fail at once instead of trying again.
  */
 final class Broker {
 
     static final String DEFAULT_IMAGE = "apache/kafka:4.3.1";
+
+    /** Where the broker runs. */
+    enum Kind {
+        /** Testcontainers' {@link KafkaContainer}: needs a Docker engine. */
+        TESTCONTAINERS,
+        /** {@link EmbeddedBroker}: a broker process started from Kafka's jars on the test class path. */
+        EMBEDDED
+    }
 
     /** The broker shares two cores with Maven and the services under test. */
     private static final String BROKER_HEAP = "-Xmx384m -Xms192m";
@@ -29,11 +44,17 @@ final class Broker {
     private static Broker instance;
     private static RuntimeException startFailure;
 
+    private final Kind kind;
+    /** Set when {@link #kind} is {@link Kind#TESTCONTAINERS}. */
     private final KafkaContainer container;
+    /** Set when {@link #kind} is {@link Kind#EMBEDDED}. */
+    private final EmbeddedBroker embedded;
     private final Duration startTime;
 
-    private Broker(KafkaContainer container, Duration startTime) {
+    private Broker(Kind kind, KafkaContainer container, EmbeddedBroker embedded, Duration startTime) {
+        this.kind = kind;
         this.container = container;
+        this.embedded = embedded;
         this.startTime = startTime;
     }
 
@@ -63,9 +84,14 @@ final class Broker {
         return env == null || env.isBlank() ? DEFAULT_IMAGE : env;
     }
 
+    /** Which broker this run uses. */
+    Kind kind() {
+        return kind;
+    }
+
     /** Bootstrap servers as seen from this host (and from the service processes it starts). */
     String bootstrapServers() {
-        return container.getBootstrapServers();
+        return kind == Kind.EMBEDDED ? embedded.bootstrapServers() : container.getBootstrapServers();
     }
 
     /** A new admin client with a 30 s default API timeout; the caller closes it. */
@@ -76,23 +102,83 @@ final class Broker {
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000));
     }
 
-    /** How long {@link KafkaContainer#start()} took, from creating the container to the broker's RUNNING line. */
+    /** How long the start took: to the container's RUNNING line, or to the embedded broker's first answer. */
     Duration startTime() {
         return startTime;
     }
 
+    /**
+     * {@code docker pause}, or SIGSTOP to the embedded broker's process: the broker freezes, connections stay open
+     * and nothing answers, as in a long GC pause or a network partition. Every caller must {@link #unpause()} in a
+     * {@code finally}: the broker is shared.
+     */
+    void pause() {
+        if (kind == Kind.EMBEDDED) {
+            embedded.pause();
+        } else {
+            container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
+        }
+    }
+
+    /** {@code docker unpause}, or SIGCONT: the broker carries on where it froze, on the same port. */
+    void unpause() {
+        if (kind == Kind.EMBEDDED) {
+            embedded.unpause();
+        } else {
+            container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
+        }
+    }
+
+    /**
+     * The broker to start: {@code kafka.broker}, else {@code KAFKA_BROKER}, else Testcontainers if a Docker engine
+     * answers and the embedded broker if not. Returns the kind and why it was chosen.
+     */
+    static Map.Entry<Kind, String> choose() {
+        String property = System.getProperty("kafka.broker");
+        if (property != null && !property.isBlank()) {
+            return Map.entry(parse(property, "-Dkafka.broker"), "-Dkafka.broker=" + property);
+        }
+        String env = System.getenv("KAFKA_BROKER");
+        if (env != null && !env.isBlank()) {
+            return Map.entry(parse(env, "KAFKA_BROKER"), "KAFKA_BROKER=" + env);
+        }
+        return DockerClientFactory.instance().isDockerAvailable()
+                ? Map.entry(Kind.TESTCONTAINERS, "a Docker engine answered")
+                : Map.entry(Kind.EMBEDDED, "no Docker engine answered");
+    }
+
+    private static Kind parse(String value, String where) {
+        try {
+            return Kind.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + "=" + value + ": expected testcontainers or embedded", e);
+        }
+    }
+
     private static Broker start() {
-        DockerImageName image = DockerImageName.parse(imageName()).asCompatibleSubstituteFor("apache/kafka");
-        KafkaContainer kafka = new KafkaContainer(image)
-                .withEnv("KAFKA_HEAP_OPTS", BROKER_HEAP)
-                .withStartupTimeout(Duration.ofMinutes(2));
+        Map.Entry<Kind, String> choice = choose();
         long started = System.nanoTime();
-        kafka.start();
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
-        Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop, "broker-stop"));
-        // For the team's notes: the suite's fixed cost.
-        System.out.printf("BROKER_START image=%s millis=%d bootstrap=%s%n", image.asCanonicalNameString(),
-                took.toMillis(), kafka.getBootstrapServers());
-        return new Broker(kafka, took);
+        Broker broker;
+        String detail;
+        if (choice.getKey() == Kind.EMBEDDED) {
+            EmbeddedBroker process = EmbeddedBroker.start(BROKER_HEAP);
+            broker = new Broker(Kind.EMBEDDED, null, process, Duration.ofNanos(System.nanoTime() - started));
+            Runtime.getRuntime().addShutdownHook(new Thread(process::close, "broker-stop"));
+            detail = "kafka_2.13 pid=" + process.pid();
+        } else {
+            DockerImageName image = DockerImageName.parse(imageName()).asCompatibleSubstituteFor("apache/kafka");
+            KafkaContainer kafka = new KafkaContainer(image)
+                    .withEnv("KAFKA_HEAP_OPTS", BROKER_HEAP)
+                    .withStartupTimeout(Duration.ofMinutes(2));
+            kafka.start();
+            broker = new Broker(Kind.TESTCONTAINERS, kafka, null, Duration.ofNanos(System.nanoTime() - started));
+            Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop, "broker-stop"));
+            detail = "image=" + image.asCanonicalNameString();
+        }
+        // For the team's notes: the suite's fixed cost, and which broker it ran on.
+        System.out.printf("BROKER_START broker=%s (%s) %s millis=%d bootstrap=%s%n",
+                broker.kind.name().toLowerCase(Locale.ROOT), choice.getValue(), detail,
+                broker.startTime.toMillis(), broker.bootstrapServers());
+        return broker;
     }
 }

@@ -3,17 +3,25 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kafkaqueue.it.Consumer.Commit;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * join's lag is Kafka's own: partition by partition, join's table has the CURRENT-OFFSET, LOG-END-OFFSET and LAG that
- * {@code kafka-consumer-groups --describe} prints, mid-run (lag frozen above zero) and at the end.
+ * join's lag is Kafka's own: partition by partition, join's table (and its {@code --json} lines) have the
+ * CURRENT-OFFSET, LOG-END-OFFSET and LAG that {@code kafka-consumer-groups --describe} prints, mid-run (lag frozen
+ * above zero) and at the end.
  */
 class JoinAgreesWithKafkaIT {
 
@@ -48,6 +56,90 @@ class JoinAgreesWithKafkaIT {
         assertAgree(end);
     }
 
+    @Test
+    void duringARunWithTwoConsumersFrozenBySigstopAndAtTheEnd() {
+        queue.createTopic(PARTITIONS);
+        List<ServiceProcess> consumers = List.of(
+                queue.consumer().workMs(50).commit(Commit.PER_RECORD).start(),
+                queue.consumer().workMs(50).commit(Commit.PER_RECORD).start());
+        queue.awaitGroupAssigned(2, PARTITIONS, Duration.ofSeconds(60));
+        ServiceProcess producer = queue.producer().count(ITEMS).partitions(PARTITIONS).run();
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
+
+        // Items in flight: every partition has a commit and work remains. SIGSTOP keeps both members in the group
+        // (for less than the 45 s session timeout) with their committed offsets frozen.
+        Awaitility.await("a commit on every partition").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> queue.lag().committed().size() == PARTITIONS);
+        consumers.forEach(ServiceProcess::sigstop);
+        try {
+            // A commit sent just before the signal may still land: wait until the offsets hold still.
+            AtomicReference<Lag.Snapshot> last = new AtomicReference<>(queue.lag());
+            Awaitility.await("committed offsets holding still").during(Duration.ofMillis(600))
+                    .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        Lag.Snapshot now = queue.lag();
+                        return now.equals(last.getAndSet(now));
+                    });
+            Lag.Snapshot frozen = last.get();
+            assertThat(frozen.total()).as("lag mid-run, frozen: %s", frozen).isPositive();
+
+            Map<Integer, KafkaConsumerGroups.Row> kafka = KafkaConsumerGroups.describe(queue);
+            assertThat(kafka.values().stream().map(KafkaConsumerGroups.Row::consumerId).filter(Objects::nonNull)
+                    .distinct()).as("the frozen consumers are still members").hasSize(2);
+            ServiceProcess join = queue.join().timeout("3s").interval("500ms").run();
+            assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isEqualTo(3);
+            Join.Table table = Join.lastTable(join);
+            assertThat(table.members()).as("members in join's table").isEqualTo(2);
+            assertThat(table.totalLag()).isEqualTo(frozen.total());
+            assertAgree(table, kafka);
+            Join.Table json = jsonJoin(3);
+            assertThat(json.partitions()).as("join --json vs join's table").isEqualTo(table.partitions());
+            assertAgree(json, kafka);
+        } finally {
+            consumers.forEach(ServiceProcess::sigcont);
+        }
+
+        for (ServiceProcess consumer : consumers) {
+            assertThat(consumer.awaitExit(EXIT_TIMEOUT)).as(consumer.output()).isZero();
+        }
+        Join.Table end = standaloneJoin(0);
+        assertThat(end.totalLag()).isZero();
+        assertThat(end.partitions().values()).allSatisfy(row -> assertThat(row.lag()).isZero());
+        assertAgree(end);
+        assertThat(jsonJoin(0).partitions()).as("join --json at the end").isEqualTo(end.partitions());
+    }
+
+    /**
+     * Runs {@code join --json --timeout 3s} and returns its last {@code "event":"lag"} line as a table; expects exit 3
+     * while lag remains, else 0.
+     */
+    private Join.Table jsonJoin(int expectedExit) {
+        ServiceProcess join = queue.join().flag("--json").timeout("3s").interval("500ms").run();
+        assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isEqualTo(expectedExit);
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode last = null;
+        for (ServiceProcess.Line line : join.lines()) {
+            try {
+                JsonNode node = mapper.readTree(line.text());
+                if ("lag".equals(node.path("event").asText())) {
+                    last = node;
+                }
+            } catch (JsonProcessingException e) {
+                throw new AssertionError("join --json printed a line that is not JSON: " + line, e);
+            }
+        }
+        assertThat(last).as("a lag snapshot from join --json\n" + join.output()).isNotNull();
+        Map<Integer, Join.Row> rows = new TreeMap<>();
+        for (JsonNode p : last.path("partitions")) {
+            rows.put(p.get("partition").asInt(), new Join.Row(p.get("partition").asInt(),
+                    p.get("committed").isNull() ? null : p.get("committed").asLong(), p.get("end").asLong(),
+                    p.get("lag").asLong()));
+        }
+        assertThat(rows).as(join.output()).hasSize(PARTITIONS);
+        return new Join.Table(last.get("lag").asLong(), last.get("members").asInt(), rows);
+    }
+
     /** Runs {@code join --timeout 3s} and returns its last table; expects exit 3 while lag remains, else 0. */
     private Join.Table standaloneJoin(int expectedExit) {
         ServiceProcess join = queue.join().timeout("3s").interval("500ms").run();
@@ -58,7 +150,10 @@ class JoinAgreesWithKafkaIT {
     }
 
     private void assertAgree(Join.Table join) {
-        Map<Integer, KafkaConsumerGroups.Row> kafka = KafkaConsumerGroups.describe(queue);
+        assertAgree(join, KafkaConsumerGroups.describe(queue));
+    }
+
+    private static void assertAgree(Join.Table join, Map<Integer, KafkaConsumerGroups.Row> kafka) {
         assertThat(kafka.keySet()).as("partitions in kafka-consumer-groups").isEqualTo(join.partitions().keySet());
         join.partitions().forEach((partition, row) -> {
             KafkaConsumerGroups.Row tool = kafka.get(partition);

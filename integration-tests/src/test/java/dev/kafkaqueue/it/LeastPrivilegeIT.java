@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The super user creates the topics and the ACLs. Each principal is denied the other's role with a clear one-line
  * error, and no password or JAAS line appears in anything a service prints.
  */
+@NeedsDocker
 class LeastPrivilegeIT {
 
     private static final String PRODUCER = "producer";

@@ -141,6 +141,33 @@ final class ServiceProcess implements AutoCloseable {
         process.toHandle().destroyForcibly();
     }
 
+    /** SIGSTOP: the process freezes mid-whatever, its connections open; {@link #sigcont()} resumes it. */
+    void sigstop() {
+        signal(process.pid(), "STOP");
+    }
+
+    /** SIGCONT: resumes a process stopped by {@link #sigstop()}. */
+    void sigcont() {
+        signal(process.pid(), "CONT");
+    }
+
+    /** Sends a signal ({@code "STOP"}, {@code "CONT"}...) with {@code kill}, which Java has no API for. */
+    static void signal(long pid, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true)
+                    .start();
+            String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run kill -" + signal + " " + pid, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling " + pid, e);
+        }
+    }
+
     /** Waits for a standard output line matching {@code regex} (found anywhere in the line), and returns it. */
     Line awaitLine(Pattern regex, Duration timeout) {
         return awaitLines(regex, 1, timeout).get(0);

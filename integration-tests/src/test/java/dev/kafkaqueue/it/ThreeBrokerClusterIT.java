@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The services run as processes on the host, against {@link ThreeBrokerCluster}, not the suite's shared broker.
  */
+@NeedsDocker
 class ThreeBrokerClusterIT {
 
     private static final int ITEMS = 150;
