@@ -1,7 +1,5 @@
 package dev.kafkaqueue.it;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
-
 import dev.kafkaqueue.common.QueueMessage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,11 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.admin.Admin;
 
 /**
  * The "nothing lost" oracle: compares what the producers had acknowledged with what the consumers applied and what
@@ -117,7 +112,7 @@ final class Oracle {
 
     /** The records of dead-letter topic {@code topic}, read through {@code bootstrapServers}, if it exists. */
     Oracle deadLetters(String bootstrapServers, String topic) {
-        if (topicExists(bootstrapServers, topic)) {
+        if (DeadLetterTopic.exists(bootstrapServers, topic)) {
             deadLetters.addAll(Records.read(bootstrapServers, topic));
         }
         return this;
@@ -196,17 +191,5 @@ final class Oracle {
 
     private static String key(String runId, long id) {
         return runId + " " + id;
-    }
-
-    private static boolean topicExists(String bootstrapServers, String topic) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers,
-                "default.api.timeout.ms", 30_000, "request.timeout.ms", 15_000))) {
-            return admin.listTopics().names().get(30, SECONDS).contains(topic);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot list the topics at " + bootstrapServers, e);
-        }
     }
 }
