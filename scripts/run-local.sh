@@ -88,7 +88,7 @@ say producer "exited $status"
 
 join_status=0
 prefixed join java -Xmx256m -jar producer-service/target/producer-service.jar join "${BOOT[@]}" \
-  --timeout "$JOIN_TIMEOUT" --count "$COUNT" || join_status=$?
+  --timeout "$JOIN_TIMEOUT" --count "$COUNT" --closed || join_status=$?
 say join "exited $join_status after $(( $(date +%s) - started ))s"
 
 failed=$join_status

@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * lag is above zero, whether or not the group has live members. Records removed by retention before the group
  * processed them are reported as lost work and the result is {@link Outcome#LOST_WORK}, never {@link Outcome#DONE}.
  * The caller must flush its producer first: a snapshot only sees acknowledged records.
+ *
+ * <p>Lag zero says the work put so far is done, as {@code queue.join()} does; it cannot say whether a producer will
+ * put more. Joined {@linkplain #untilClosed() until closed}, it also waits until every partition's committed offset is
+ * past a poison pill: the run's producer finished (a producer that crashed before its pills leaves it open).
  */
 public final class Join {
 
@@ -54,14 +58,25 @@ public final class Join {
 
     private final LagReader reader;
     private final Duration interval;
+    private final boolean untilClosed;
 
     /**
      * @param reader   reads snapshots
      * @param interval time between snapshots; lag sampling never runs faster than this
      */
     public Join(LagReader reader, Duration interval) {
+        this(reader, interval, false);
+    }
+
+    private Join(LagReader reader, Duration interval, boolean untilClosed) {
         this.reader = Objects.requireNonNull(reader, "reader");
         this.interval = Objects.requireNonNull(interval, "interval");
+        this.untilClosed = untilClosed;
+    }
+
+    /** This join, also waiting until a poison pill closed every partition ({@link LagSnapshot#doneAndClosed()}). */
+    public Join untilClosed() {
+        return new Join(reader, interval, true);
     }
 
     /**
@@ -80,7 +95,7 @@ public final class Join {
                 last = reader.snapshot(topic, group);
                 lost = Math.max(lost, last.totalLost());
                 onSnapshot.accept(last);
-                if (last.done()) {
+                if (untilClosed ? last.doneAndClosed() : last.done()) {
                     return new Result(lost > 0 ? Outcome.LOST_WORK : Outcome.DONE, last, lost);
                 }
             } catch (ExecutionException | TimeoutException e) {

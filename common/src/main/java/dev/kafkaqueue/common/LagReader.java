@@ -48,12 +48,14 @@ public final class LagReader {
         if (partitions.isEmpty()) {
             return new LagSnapshot(topic, group, false, List.of(), 0, "Unknown");
         }
-        Map<TopicPartition, Long> committed = committed(group, topic);
+        Map<TopicPartition, OffsetAndMetadata> committed = committedWithMetadata(group, topic);
         Map<TopicPartition, Long> start = offsets(partitions, OffsetSpec.earliest());
         Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
         List<PartitionLag> lags = new ArrayList<>(partitions.size());
         for (TopicPartition tp : partitions) {
-            lags.add(new PartitionLag(tp.partition(), committed.get(tp), start.get(tp), end.get(tp)));
+            OffsetAndMetadata commit = committed.get(tp);
+            lags.add(new PartitionLag(tp.partition(), commit == null ? null : commit.offset(), start.get(tp),
+                    end.get(tp), commit != null && QueueMessage.PoisonPill.isClosure(commit.metadata())));
         }
         ConsumerGroupDescription description = describe(group);
         int members = description == null ? 0 : description.members().size();
@@ -64,12 +66,19 @@ public final class LagReader {
     /** The group's committed offsets on the topic; partitions without one are absent. */
     public Map<TopicPartition, Long> committed(String group, String topic)
             throws InterruptedException, ExecutionException, TimeoutException {
+        Map<TopicPartition, Long> committed = new HashMap<>();
+        committedWithMetadata(group, topic).forEach((tp, om) -> committed.put(tp, om.offset()));
+        return committed;
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> committedWithMetadata(String group, String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata().get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        Map<TopicPartition, Long> committed = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
         offsets.forEach((tp, om) -> {
             if (om != null && tp.topic().equals(topic)) {
-                committed.put(tp, om.offset());
+                committed.put(tp, om);
             }
         });
         return committed;

@@ -33,4 +33,14 @@ public record LagSnapshot(String topic, String group, boolean topicExists, List<
     public boolean done() {
         return topicExists && !partitions.isEmpty() && partitions.stream().allMatch(PartitionLag::done);
     }
+
+    /** Partitions whose committed offset is not past a poison pill: a run's producer may still add to them. */
+    public List<Integer> openPartitions() {
+        return partitions.stream().filter(p -> !p.closedByPill()).map(PartitionLag::partition).toList();
+    }
+
+    /** Done, and every partition closed by a poison pill: the producer finished its run and nothing is left. */
+    public boolean doneAndClosed() {
+        return done() && openPartitions().isEmpty();
+    }
 }

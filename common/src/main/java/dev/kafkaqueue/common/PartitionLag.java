@@ -7,8 +7,15 @@ package dev.kafkaqueue.common;
  * @param committed   the group's committed offset, or {@code null} when the group has never committed here
  * @param startOffset the log start offset (earliest offset still on the broker)
  * @param endOffset   the log end offset (read-uncommitted high watermark, as Kafka's tool uses)
+ * @param closedByPill the committed offset's metadata says a poison pill was the last record processed here
+ *                    ({@link QueueMessage.PoisonPill#CLOSURE_METADATA_PREFIX}): the run that wrote it is finished
  */
-public record PartitionLag(int partition, Long committed, long startOffset, long endOffset) {
+public record PartitionLag(int partition, Long committed, long startOffset, long endOffset, boolean closedByPill) {
+
+    /** A partition whose commit says nothing about pills. */
+    public PartitionLag(int partition, Long committed, long startOffset, long endOffset) {
+        this(partition, committed, startOffset, endOffset, false);
+    }
 
     /**
      * Records not yet done: end minus committed. Without a committed offset, every record still in the log counts

@@ -47,6 +47,18 @@ public sealed interface QueueMessage permits QueueMessage.Item, QueueMessage.Poi
      * id and a distinct {@code type}, so it cannot be mistaken for an item.
      */
     record PoisonPill(String runId, Instant producedAt) implements QueueMessage {
+
+        /**
+         * Committed-offset metadata of a partition whose last processed record was a pill:
+         * {@code kafka-queue:pill:<run>:<epoch-ms>}. Every member of the group, and join, can see the run is closed.
+         */
+        public static final String CLOSURE_METADATA_PREFIX = "kafka-queue:pill:";
+
+        /** True when committed-offset {@code metadata} says a pill closed the partition. */
+        public static boolean isClosure(String metadata) {
+            return metadata != null && metadata.startsWith(CLOSURE_METADATA_PREFIX);
+        }
+
         public PoisonPill {
             Objects.requireNonNull(runId, "runId");
             Objects.requireNonNull(producedAt, "producedAt");

@@ -41,4 +41,24 @@ class PartitionLagTest {
         assertThat(new LagSnapshot("t", "g", false, List.of(), 0, "Dead").done()).isFalse();
         assertThat(new LagSnapshot("t", "g", true, List.of(done, behind), 1, "Stable").totalLag()).isEqualTo(1);
     }
+
+    @Test
+    void doneAndClosedNeedsAPillCommittedOnEveryPartition() {
+        PartitionLag closed = new PartitionLag(0, 6L, 0, 6, true);
+        PartitionLag doneButOpen = new PartitionLag(1, 3L, 0, 3);
+
+        LagSnapshot producerCrashed = new LagSnapshot("t", "g", true, List.of(closed, doneButOpen), 1, "Stable");
+        assertThat(producerCrashed.done()).as("lag 0: the work put so far is done").isTrue();
+        assertThat(producerCrashed.doneAndClosed()).as("but the run is not finished").isFalse();
+        assertThat(producerCrashed.openPartitions()).containsExactly(1);
+        assertThat(new LagSnapshot("t", "g", true, List.of(closed), 0, "Empty").doneAndClosed()).isTrue();
+    }
+
+    @Test
+    void onlyTheQueuesClosureMetadataClosesAPartition() {
+        assertThat(QueueMessage.PoisonPill.isClosure("kafka-queue:pill:run-1:1700000000000")).isTrue();
+        assertThat(QueueMessage.PoisonPill.isClosure("")).isFalse();
+        assertThat(QueueMessage.PoisonPill.isClosure(null)).isFalse();
+        assertThat(QueueMessage.PoisonPill.isClosure("someone else's")).isFalse();
+    }
 }

@@ -21,7 +21,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class RunClosure {
 
-    private static final String PREFIX = "kafka-queue:pill:";
+    private static final String PREFIX = QueueMessage.PoisonPill.CLOSURE_METADATA_PREFIX;
 
     /** A parsed closure: the run whose pill closed the partition, and when the pill was put. */
     record Closure(String runId, long producedAtMillis) {

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The producer killed with SIGKILL. Before its pills, the run is unfinished: consumers keep waiting and join is not
- * done while items remain; the same run, put again with the same {@code --run-id}, completes it, and the items put
+ * The producer killed with SIGKILL. Before its pills, the run is unfinished: consumers keep waiting, join is not
+ * done while items remain, and {@code join --closed} is not done even once they are (lag 0 only says the work put so
+ * far is done, as {@code queue.join()} does); the same run, put again with the same {@code --run-id}, completes it, and the items put
  * twice are applied once. After its pills, or with its pills put twice, nothing is harmed.
  *
  * <p>The join with no live consumer and lag above zero (not done, exit 3 at its timeout) is
@@ -59,6 +60,16 @@ class ProducerCrashIT {
         Awaitility.await("the consumer still waiting for the run's pills").during(Duration.ofSeconds(3))
                 .atMost(Duration.ofSeconds(5))
                 .until(() -> consumer.isAlive() && Consumer.doneReason(consumer) == null);
+        ServiceProcess lagOnly = queue.join().timeout("30s").interval("500ms").run();
+        assertThat(lagOnly.awaitExit(EXIT_TIMEOUT)).as("plain join: lag 0 is all it asks\n" + lagOnly.output())
+                .isZero();
+        ServiceProcess closedJoin = queue.join().flag("--closed").timeout("3s").interval("500ms").run();
+        assertThat(closedJoin.awaitExit(EXIT_TIMEOUT)).as("join --closed waits for the run's pills\n"
+                + closedJoin.output()).isEqualTo(3);
+        assertThat(closedJoin.lines(Join.DONE)).isEmpty();
+        assertThat(closedJoin.line(Pattern.compile("^join: not done after")).text())
+                .endsWith("lag 0, but partitions [0, 1] are not closed by a poison pill: the run's producer has not "
+                        + "finished");
         // A send in flight at the kill may be on the topic without its Produced line: the topic says what was put.
         long putBeforeCrash = queue.records().stream().filter(Records.QueueRecord::isItem).count();
         assertThat(putBeforeCrash).isGreaterThanOrEqualTo(ackedBeforeCrash).isLessThan(items);
@@ -70,6 +81,8 @@ class ProducerCrashIT {
         assertThat(restarted.line(Join.DONE).text()).contains("all 2 partitions");
         assertThat(consumer.awaitExit(EXIT_TIMEOUT)).as(consumer.output()).isZero();
         assertThat(Consumer.doneReason(consumer)).isEqualTo("all partitions closed by poison pills");
+        ServiceProcess closedAtLast = queue.join().flag("--closed").timeout("30s").run();
+        assertThat(closedAtLast.awaitExit(EXIT_TIMEOUT)).as(closedAtLast.output()).isZero();
         Oracle.Result result = new Oracle().acked(run, crashed).acked(run, restarted).consumers(consumer)
                 .appliedLog(applied).deadLetters(queue).check("producer-sigkill-before-pills");
         assertThat(result.acked()).isEqualTo(items);

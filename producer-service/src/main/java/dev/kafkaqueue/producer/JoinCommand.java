@@ -49,6 +49,12 @@ final class JoinCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per line: each lag snapshot, then the result.")
     boolean json;
 
+    @Option(names = "--closed", defaultValue = "${env:QUEUE_JOIN_CLOSED:-false}",
+            description = "Also wait until a poison pill was processed on every partition: the run's producer "
+                    + "finished, so lag 0 means all of its work is done (a producer killed before its pills keeps "
+                    + "join waiting) (env QUEUE_JOIN_CLOSED).")
+    boolean closed;
+
     @Option(names = "--per-partition",
             description = "On a terminal, show each partition's lag beside the progress bar. "
                     + "Without a terminal every partition is always listed.")
@@ -58,7 +64,7 @@ final class JoinCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JoinSettings settings = new JoinSettings(connection.clientConfig(), connection.topic(), connection.group(),
                 timeout, interval, count < 0 ? OptionalLong.empty() : OptionalLong.of(count),
-                connection.connectTimeout(), json, perPartition);
+                connection.connectTimeout(), json, perPartition, closed);
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
             return run(new LagReader(admin, settings.connectTimeout()), settings);
@@ -69,7 +75,8 @@ final class JoinCommand implements Callable<Integer> {
     static int run(LagReader reader, JoinSettings settings) throws InterruptedException {
         JoinDisplay display = JoinDisplay.choose(settings.json(), settings.perPartition(), settings.expectedItems(),
                 System.out);
-        Join.Result result = new Join(reader, settings.interval())
+        Join join = new Join(reader, settings.interval());
+        Join.Result result = (settings.untilClosed() ? join.untilClosed() : join)
                 .await(settings.topic(), settings.group(), settings.timeout(), display::progress);
         display.finish(result, settings.timeout());
         return result.outcome().exitCode();

@@ -36,6 +36,8 @@ interface JoinDisplay {
             case TIMEOUT -> "join: not done after " + timeout.toMillis() + " ms: "
                     + (last == null ? "no lag snapshot could be taken"
                     : !last.topicExists() ? "topic " + last.topic() + " does not exist"
+                    : last.done() ? "lag 0, but partitions " + last.openPartitions() + " are not closed by a poison "
+                    + "pill: the run's producer has not finished"
                     : "lag " + last.totalLag() + " with " + last.members() + " live members");
             case LOST_WORK -> "join: lag 0, but " + result.lostRecords()
                     + " records were deleted by retention before the group processed them: lost work";

@@ -18,9 +18,11 @@ import java.util.OptionalLong;
  * @param connectTimeout how long to wait at startup for a broker
  * @param json           print JSON lines instead of text
  * @param perPartition   show each partition's lag on a terminal too
+ * @param untilClosed    also wait until a poison pill closed every partition (the run's producer finished)
  */
 record JoinSettings(ClientConfig client, String topic, String group, Duration timeout, Duration interval,
-                    OptionalLong expectedItems, Duration connectTimeout, boolean json, boolean perPartition) {
+                    OptionalLong expectedItems, Duration connectTimeout, boolean json, boolean perPartition,
+                    boolean untilClosed) {
 
     JoinSettings {
         Objects.requireNonNull(client, "client");

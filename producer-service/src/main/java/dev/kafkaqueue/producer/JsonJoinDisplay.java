@@ -52,6 +52,7 @@ final class JsonJoinDisplay implements JoinDisplay {
                 .put("timeoutMs", timeout.toMillis()).put("lost", result.lostRecords());
         if (result.last() != null) {
             line.put("lag", result.last().totalLag());
+            result.last().openPartitions().forEach(line.putArray("openPartitions")::add);
         }
         out.println(line);
         out.flush();

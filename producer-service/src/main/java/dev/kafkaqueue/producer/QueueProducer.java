@@ -92,7 +92,7 @@ final class QueueProducer {
             }
             return JoinCommand.run(lag, new JoinSettings(settings.client(), settings.topic(), settings.group(),
                     settings.timeout(), settings.lagInterval(), OptionalLong.of(settings.count()),
-                    settings.connectTimeout(), false, false));
+                    settings.connectTimeout(), false, false, false));
         }
     }
 
