@@ -33,7 +33,7 @@ public final class Cli {
                 // A Kafka client refused a property from --command-config: bad configuration, not a run-time failure.
                 return usage(commandLine, "--command-config: " + config.getMessage());
             }
-            if (rootCause(e) instanceof AuthorizationException) {
+            if (Topics.rootCause(e) instanceof AuthorizationException) {
                 // An ACL is missing: the broker's message names the resource, a stack trace adds nothing.
                 log.error("Failed: {}; the principal in --command-config needs an ACL for it", Topics.rootMessage(e));
                 return ExitCode.FAILURE;
@@ -48,14 +48,6 @@ public final class Cli {
         commandLine.getErr().println(commandLine.getColorScheme().errorText("Error: " + message));
         commandLine.getErr().println("Run with --help for the flags and their allowed values.");
         return ExitCode.USAGE;
-    }
-
-    private static Throwable rootCause(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root;
     }
 
     /** The {@link ConfigException} that caused {@code e}, if any: Kafka wraps some in a {@code KafkaException}. */

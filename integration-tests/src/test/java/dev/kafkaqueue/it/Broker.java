@@ -3,9 +3,15 @@ package dev.kafkaqueue.it;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -96,10 +102,24 @@ final class Broker {
 
     /** A new admin client with a 30 s default API timeout; the caller closes it. */
     Admin admin() {
+        return admin(bootstrapServers());
+    }
+
+    /** A new plain-text admin client for any cluster, with a 30 s default API timeout; the caller closes it. */
+    static Admin admin(String bootstrapServers) {
         return Admin.create(Map.of(
-                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000));
+    }
+
+    /** Writes one record as it is, with a plain producer outside the services, and waits for its acknowledgement. */
+    RecordMetadata send(ProducerRecord<byte[], byte[]> record) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            return producer.send(record).get(30, TimeUnit.SECONDS);
+        }
     }
 
     /** How long the start took: to the container's RUNNING line, or to the embedded broker's first answer. */

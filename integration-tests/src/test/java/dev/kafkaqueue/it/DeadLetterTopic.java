@@ -6,11 +6,9 @@ import dev.kafkaqueue.common.QueueMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 
@@ -132,9 +130,7 @@ final class DeadLetterTopic {
 
     /** True if the topic exists; asks the admin client, so nothing is created. */
     static boolean exists(String bootstrapServers, String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000))) {
+        try (Admin admin = Broker.admin(bootstrapServers)) {
             return admin.listTopics().names().get(30, SECONDS).contains(topic);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -6,13 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,12 +73,7 @@ class SecondRunIT {
 
     /** Writes the record's exact key, value and headers again to its partition, with a plain producer. */
     private void resend(Records.QueueRecord record) throws Exception {
-        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                queue.broker().bootstrapServers());
-        try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(queue.topic(), record.partition(), record.raw().key(),
-                    record.raw().value(), record.raw().headers())).get(30, TimeUnit.SECONDS);
-        }
+        queue.broker().send(new ProducerRecord<>(queue.topic(), record.partition(), record.raw().key(),
+                record.raw().value(), record.raw().headers()));
     }
 }
