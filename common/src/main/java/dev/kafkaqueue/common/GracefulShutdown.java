@@ -1,8 +1,11 @@
 package dev.kafkaqueue.common;
 
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns SIGTERM into a graceful stop with a meaningful exit code, the {@code task.cancel()} of the services.
@@ -13,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GracefulShutdown {
 
+    private static final Logger log = LoggerFactory.getLogger(GracefulShutdown.class);
+
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile int exitCode = ExitCode.FAILURE;
     private volatile boolean signalled;
@@ -21,12 +26,33 @@ public final class GracefulShutdown {
     }
 
     /**
-     * Installs the hook.
+     * Runs the main work with the hook installed and returns its exit code.
+     *
+     * <p>If the work throws, the exit code is {@link ExitCode#FAILURE} and the exception propagates to the caller.
+     * When that happens during a signalled stop, the hook halts the JVM as soon as the work ends, before any caller
+     * could report the failure, so it is logged here first.
      *
      * @param stop  asks the main work to stop; must not block
-     * @param grace how long the hook waits for {@link #finished(int)} before giving up with exit code 1
+     * @param grace how long the hook waits for the work to end before halting with exit code 1
+     * @param work  the main work; returns the process exit code
      */
-    public static GracefulShutdown install(Runnable stop, Duration grace) {
+    public static int run(Runnable stop, Duration grace, Callable<Integer> work) throws Exception {
+        GracefulShutdown shutdown = install(stop, grace);
+        int exitCode = ExitCode.FAILURE;
+        try {
+            exitCode = work.call();
+            return exitCode;
+        } catch (Exception | Error e) {
+            if (shutdown.signalled) {
+                log.error("Failed while stopping on a signal: {}", Topics.rootMessage(e), e);
+            }
+            throw e;
+        } finally {
+            shutdown.finished(exitCode);
+        }
+    }
+
+    private static GracefulShutdown install(Runnable stop, Duration grace) {
         GracefulShutdown shutdown = new GracefulShutdown();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (shutdown.finished.getCount() == 0) {
@@ -48,13 +74,7 @@ public final class GracefulShutdown {
         return shutdown;
     }
 
-    /** True once the shutdown hook has started, i.e. the process was asked to stop. */
-    public boolean signalled() {
-        return signalled;
-    }
-
-    /** Reports that the main work is over; a running hook then exits with this code. */
-    public void finished(int exitCode) {
+    private void finished(int exitCode) {
         this.exitCode = exitCode;
         finished.countDown();
     }

@@ -2,7 +2,6 @@ package dev.kafkaqueue.consumer;
 
 import dev.kafkaqueue.common.ConnectionOptions;
 import dev.kafkaqueue.common.DurationConverter;
-import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.common.GracefulShutdown;
 import dev.kafkaqueue.common.ItemLog;
 import dev.kafkaqueue.common.ServiceMetrics;
@@ -99,14 +98,7 @@ final class ConsumerCommand implements Callable<Integer> {
         try (AppliedLog applied = settings.appliedLog().map(AppliedLog::open).orElseGet(AppliedLog::inMemory);
              ServiceMetrics metrics = ServiceMetrics.start("consumer", port)) {
             QueueConsumer consumer = QueueConsumer.create(settings, processor, applied, metrics);
-            GracefulShutdown shutdown = GracefulShutdown.install(consumer::stop, Duration.ofSeconds(20));
-            int exitCode = ExitCode.FAILURE;
-            try {
-                exitCode = consumer.run();
-                return exitCode;
-            } finally {
-                shutdown.finished(exitCode);
-            }
+            return GracefulShutdown.run(consumer::stop, Duration.ofSeconds(20), consumer::run);
         }
     }
 

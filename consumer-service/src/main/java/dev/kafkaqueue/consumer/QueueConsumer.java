@@ -155,17 +155,21 @@ final class QueueConsumer {
     }
 
     private String loop(DeadLetters writer) {
+        try {
+            return pollUntilDone(writer);
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+            // stop() woke a blocking call between records (the poll, or a closure check): nothing in hand.
+            return "stopped by signal";
+        }
+    }
+
+    private String pollUntilDone(DeadLetters writer) {
         long nextClosureCheck = System.nanoTime();
         while (running) {
-            ConsumerRecords<byte[], byte[]> records;
-            try {
-                records = consumer.poll(POLL_TIMEOUT);
-            } catch (WakeupException e) {
-                if (running) {
-                    throw e;
-                }
-                break; // stop() woke the poll: nothing in hand
-            }
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
             boolean closedSome = false;
             boolean wholeBatch = true;
             for (ConsumerRecord<byte[], byte[]> record : records) {

@@ -64,17 +64,10 @@ final class QueueProducer {
 
     /** Runs to completion and returns the process exit code. */
     int run() throws Exception {
-        GracefulShutdown shutdown = GracefulShutdown.install(() -> {
+        return GracefulShutdown.run(() -> {
             stopping = true;
             metrics.unhealthy();
-        }, Duration.ofSeconds(30));
-        int exitCode = ExitCode.FAILURE;
-        try {
-            exitCode = putAndJoin();
-            return exitCode;
-        } finally {
-            shutdown.finished(exitCode);
-        }
+        }, Duration.ofSeconds(30), this::putAndJoin);
     }
 
     private int putAndJoin() throws Exception {
