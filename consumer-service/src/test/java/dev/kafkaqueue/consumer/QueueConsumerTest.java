@@ -40,32 +40,24 @@ class QueueConsumerTest {
 
     private final RecordCodec codec = new RecordCodec();
     private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+    /** Runs inside the consumer's closure check ({@code partitionsFor}) when set: a signal arriving there. */
+    private Runnable duringClosureCheck;
     private final MockConsumer<byte[], byte[]> kafka = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name()) {
         @Override
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
             super.commitSync(offsets);
             committed.putAll(offsets); // readable after close(), unlike MockConsumer#committed
         }
-    };
-    /** Runs inside the consumer's closure check ({@code partitionsFor}) when set: a signal arriving there. */
-    private Runnable duringClosureCheck;
-    private final MockConsumer<byte[], byte[]> signalledKafka =
-            new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name()) {
-                @Override
-                public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-                    super.commitSync(offsets);
-                    committed.putAll(offsets);
-                }
 
-                @Override
-                public synchronized List<PartitionInfo> partitionsFor(String topic, Duration timeout) {
-                    if (duringClosureCheck != null) {
-                        duringClosureCheck.run();
-                        throw new WakeupException(); // what a real consumer does once woken in a blocking call
-                    }
-                    return super.partitionsFor(topic, timeout);
-                }
-            };
+        @Override
+        public synchronized List<PartitionInfo> partitionsFor(String topic, Duration timeout) {
+            if (duringClosureCheck != null) {
+                duringClosureCheck.run();
+                throw new WakeupException(); // what a real consumer does once woken in a blocking call
+            }
+            return super.partitionsFor(topic, timeout);
+        }
+    };
     private final MockProducer<byte[], byte[]> dlt =
             new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
     private final List<Long> processed = new ArrayList<>();
@@ -146,10 +138,8 @@ class QueueConsumerTest {
 
     @Test
     void aSignalDuringTheClosureCheckIsAGracefulStopNotAFailure() {
-        givenRecords(signalledKafka, item(0), item(1));
-        QueueConsumer consumer = new QueueConsumer(settings(CommitMode.BATCH, 0), item -> processed.add(item.id()),
-                AppliedLog.inMemory(), () -> signalledKafka,
-                () -> new DeadLetters(dlt, TOPIC + ".DLT", Duration.ofSeconds(1)), metrics);
+        givenRecords(item(0), item(1)); // no pill: the consumer keeps polling and checking closures
+        QueueConsumer consumer = consumer(settings(CommitMode.BATCH, 0), item -> processed.add(item.id()));
         duringClosureCheck = consumer::stop;
 
         int exit = consumer.run();
@@ -157,7 +147,7 @@ class QueueConsumerTest {
         assertThat(exit).isEqualTo(ExitCode.OK);
         assertThat(processed).containsExactly(0L, 1L);
         assertThat(committed.get(P0).offset()).isEqualTo(2);
-        assertThat(signalledKafka.closed()).isTrue();
+        assertThat(kafka.closed()).isTrue();
     }
 
     @Test
@@ -194,11 +184,6 @@ class QueueConsumerTest {
     /** Assigns partition 0 at the first poll and hands all records to it. */
     @SafeVarargs
     private void givenRecords(ConsumerRecord<byte[], byte[]>... records) {
-        givenRecords(kafka, records);
-    }
-
-    @SafeVarargs
-    private static void givenRecords(MockConsumer<byte[], byte[]> kafka, ConsumerRecord<byte[], byte[]>... records) {
         kafka.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
         kafka.updateBeginningOffsets(new HashMap<>(Map.of(P0, 0L)));
         kafka.updateEndOffsets(new HashMap<>(Map.of(P0, (long) records.length)));
