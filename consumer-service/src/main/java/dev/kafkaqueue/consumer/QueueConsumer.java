@@ -56,6 +56,7 @@ final class QueueConsumer {
     /** Idle consumers look at the group's closures at most this often: two small requests, never per record. */
     private static final Duration CLOSURE_CHECK_INTERVAL = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final String STOPPED_BY_SIGNAL = "stopped by signal";
 
     private final ConsumerSettings settings;
     private final ItemProcessor processor;
@@ -162,7 +163,7 @@ final class QueueConsumer {
                 throw e;
             }
             // stop() woke a blocking call between records (the poll, or a closure check): nothing in hand.
-            return "stopped by signal";
+            return STOPPED_BY_SIGNAL;
         }
     }
 
@@ -199,7 +200,7 @@ final class QueueConsumer {
                 }
             }
         }
-        return "stopped by signal";
+        return STOPPED_BY_SIGNAL;
     }
 
     /** Processes one record; returns true when it was a pill that closed its partition. */
