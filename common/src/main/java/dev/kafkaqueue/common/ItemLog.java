@@ -45,11 +45,20 @@ public final class ItemLog {
     }
 
     /** Counts one item and prints its line, or a summary when one is due. */
-    public synchronized void item(String line) {
+    public void item(String line) {
+        if (next()) {
+            out.println(line);
+        }
+    }
+
+    /**
+     * Counts one item and prints a summary when one is due. Returns true when the caller should print the item's own
+     * line, so a line that would not be printed is never built.
+     */
+    public synchronized boolean next() {
         count++;
         if (mode == Mode.EACH || (mode == Mode.AUTO && count <= AUTO_LINES)) {
-            out.println(line);
-            return;
+            return true;
         }
         long now = System.nanoTime();
         if (now - nextSummaryNanos >= 0) {
@@ -57,6 +66,7 @@ public final class ItemLog {
             double seconds = Math.max(1e-9, (now - startedNanos) / 1e9);
             out.printf(Locale.ROOT, "%s %d items so far (%.0f/s)%n", noun, count, count / seconds);
         }
+        return false;
     }
 
     /** Items counted so far. */

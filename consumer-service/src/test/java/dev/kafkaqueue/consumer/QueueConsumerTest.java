@@ -20,6 +20,7 @@ import java.util.OptionalInt;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.consumer.internals.AutoOffsetResetStrategy;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -47,6 +48,13 @@ class QueueConsumerTest {
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
             super.commitSync(offsets);
             committed.putAll(offsets); // readable after close(), unlike MockConsumer#committed
+        }
+
+        @Override
+        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             OffsetCommitCallback callback) {
+            super.commitAsync(offsets, callback);
+            committed.putAll(offsets);
         }
 
         @Override
@@ -125,7 +133,7 @@ class QueueConsumerTest {
                 new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
         givenRecords(item(0), record(new byte[0]), item(1), pill());
         QueueConsumer consumer = new QueueConsumer(settings(CommitMode.PER_RECORD, 0), item -> processed.add(item.id()),
-                AppliedLog.inMemory(), () -> kafka,
+                DedupWindow.inMemory(100), () -> kafka,
                 () -> new DeadLetters(failing, TOPIC + ".DLT", Duration.ofSeconds(1)), metrics);
         failing.sendException = new TopicAuthorizationException("no WRITE on " + TOPIC + ".DLT");
 
@@ -171,14 +179,18 @@ class QueueConsumerTest {
     }
 
     private QueueConsumer consumer(ConsumerSettings settings, ItemProcessor processor) {
-        return new QueueConsumer(settings, processor, AppliedLog.inMemory(), () -> kafka,
+        return new QueueConsumer(settings, processor, DedupWindow.inMemory(100), () -> kafka,
                 () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)), metrics);
     }
 
     private static ConsumerSettings settings(CommitMode mode, int count) {
+        return settings(mode, count, 1, Ordering.PARTITION);
+    }
+
+    private static ConsumerSettings settings(CommitMode mode, int count, int concurrency, Ordering ordering) {
         return new ConsumerSettings(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers", Duration.ZERO, mode,
-                count, TOPIC + ".DLT", Optional.empty(), 2, Duration.ofMillis(1), null, ItemLog.Mode.EACH,
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), count, TOPIC + ".DLT", Optional.empty(), 100, 2, Duration.ofMillis(1), null,
+                ItemLog.Mode.EACH, Duration.ofSeconds(1), concurrency, ordering, Optional.empty());
     }
 
     /** Assigns partition 0 at the first poll and hands all records to it. */

@@ -1,0 +1,93 @@
+package dev.kafkaqueue.consumer;
+
+import dev.kafkaqueue.common.QueueMessage;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs an item's processing with retries: a failure is retried after a backoff that doubles each time (capped at
+ * {@link #MAX_BACKOFF}), up to {@code --max-retries} times. A stop (SIGTERM) ends a backoff at once: the item is then
+ * left unfinished, so its offset is not committed and it is delivered again.
+ */
+final class Retrying {
+
+    private static final Logger log = LoggerFactory.getLogger(Retrying.class);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    /** How one item's processing ended. */
+    enum Outcome {
+        /** Processed. */
+        DONE,
+        /** Failed on every attempt: dead-letter it. */
+        FAILED,
+        /** The run is stopping: leave it unfinished. */
+        STOPPED
+    }
+
+    private final ItemProcessor processor;
+    private final int maxRetries;
+    private final Duration firstBackoff;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    /**
+     * @param processor    the work per item
+     * @param maxRetries   retries after the first attempt
+     * @param firstBackoff the first retry's delay
+     */
+    Retrying(ItemProcessor processor, int maxRetries, Duration firstBackoff) {
+        this.processor = processor;
+        this.maxRetries = maxRetries;
+        this.firstBackoff = firstBackoff;
+    }
+
+    /** Ends every backoff in progress and every later one. Safe from any thread. */
+    void stop() {
+        stopped.countDown();
+    }
+
+    /**
+     * Processes the item, retrying failures.
+     *
+     * @param failure receives the last failure when the outcome is {@link Outcome#FAILED}
+     */
+    Outcome process(QueueMessage.Item item, Exception[] failure) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                processor.process(item);
+                return Outcome.DONE;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Outcome.STOPPED;
+            } catch (Exception e) {
+                if (attempt > maxRetries) {
+                    log.warn("Item {} failed {} times: {}", item.id(), attempt, e.toString());
+                    failure[0] = e;
+                    return Outcome.FAILED;
+                }
+                Duration backoff = backoff(attempt);
+                log.warn("Item {} failed (attempt {} of {}), retrying in {} ms: {}", item.id(), attempt,
+                        maxRetries + 1, backoff.toMillis(), e.toString());
+                if (awaitStop(backoff)) {
+                    return Outcome.STOPPED;
+                }
+            }
+        }
+    }
+
+    Duration backoff(int attempt) {
+        long millis = firstBackoff.toMillis() << Math.min(attempt - 1, 20);
+        return Duration.ofMillis(Math.min(millis, MAX_BACKOFF.toMillis()));
+    }
+
+    private boolean awaitStop(Duration backoff) {
+        try {
+            return stopped.await(backoff.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+}
