@@ -24,8 +24,9 @@ import java.util.Optional;
  * commit interval's worth), and a producer re-run with the same {@code --run-id} whose items were applied within the
  * last {@code capacity} items. An item applied longer ago than that is applied again.
  *
- * <p>With a file ({@code --applied-log}) the window survives restarts. Keys are appended as items are applied and
- * flushed before every offset commit, so the file always covers what the group committed. When the file holds twice
+ * <p>With a file ({@code --applied-log}) the window survives restarts. A key is written through to the file as its
+ * item is applied, before the item's offset can be committed, so an item applied just before a crash is recognised
+ * when it is delivered again. That is one small write per item: the price of the guarantee. When the file holds twice
  * the window, it is rewritten with the window alone (write, then atomic rename): its size stays O(capacity), and a
  * restart reads O(capacity) lines. Thread-safe.
  */
@@ -101,7 +102,7 @@ final class DedupWindow implements Closeable {
         return capacity > 0 && window.containsKey(key);
     }
 
-    /** Remembers an applied item; reaches the file before the item's offset is committed ({@link #flush()}). */
+    /** Remembers an applied item, written through to the file. */
     synchronized void add(Key key) {
         if (capacity == 0) {
             return;
@@ -115,6 +116,7 @@ final class DedupWindow implements Closeable {
             writer.write(' ');
             writer.write(Long.toString(key.id()));
             writer.newLine();
+            writer.flush();
             if (++linesInFile > 2L * capacity) {
                 compact();
             }
@@ -123,7 +125,7 @@ final class DedupWindow implements Closeable {
         }
     }
 
-    /** Writes buffered keys through to the file; called before every offset commit. */
+    /** Writes anything buffered through to the file; called before every offset commit. */
     synchronized void flush() {
         if (writer == null) {
             return;

@@ -9,24 +9,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -55,7 +47,6 @@ final class QueueConsumer {
     private static final Duration CLOSURE_CHECK_INTERVAL = Duration.ofSeconds(1);
     /** Fetched, unfinished records per partition before it is paused: bounds memory by partitions, not by items. */
     static final int MAX_IN_FLIGHT = 1000;
-    private static final Duration REVOKE_WAIT = Duration.ofSeconds(30);
     private static final String STOPPED_BY_SIGNAL = "stopped by signal";
 
     private final ConsumerSettings settings;
@@ -68,13 +59,9 @@ final class QueueConsumer {
     private final Counter commitCounter;
     private final RunClosure closure = new RunClosure(System.currentTimeMillis());
     private final ItemLog items;
-    private final Set<TopicPartition> paused = new HashSet<>();
-    private volatile boolean running = true;
-    private volatile boolean finishing;
-    private volatile Consumer<byte[], byte[]> consumer;
+    private final Wakeups wakeups = new Wakeups();
+    private final Retrying retrying;
     private volatile WorkPool pool;
-    private volatile Retrying retrying;
-    private boolean reportedEmpty;
 
     /**
      * @param settings    the parsed settings
@@ -106,6 +93,7 @@ final class QueueConsumer {
         this.commitCounter = Counter.builder("queue.commits")
                 .description("Offset commits (task_done calls)").register(registry);
         this.items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
+        this.retrying = new Retrying(processor, settings.maxRetries(), settings.retryBackoff());
     }
 
     /** A consumer of the cluster the settings name. */
@@ -119,78 +107,80 @@ final class QueueConsumer {
 
     /** Asks the run to stop after the items in hand. Safe to call from any thread. */
     void stop() {
-        running = false;
         metrics.unhealthy();
+        retrying.stop();
         WorkPool workers = pool;
         if (workers != null) {
             workers.stop();
         }
-        Retrying retries = retrying;
-        if (retries != null) {
-            retries.stop();
-        }
-        wakeup();
+        wakeups.stop();
     }
 
     /** Polls and processes until the run ends; returns the process exit code. */
     int run() {
         try (DeadLetters writer = deadLetters.get()) {
             Consumer<byte[], byte[]> kafka = consumers.get();
-            consumer = kafka;
+            wakeups.attach(kafka);
             try {
                 return run(kafka, writer);
             } finally {
-                consumer = null;
-                close(kafka);
+                // SIGTERM leaves the group, static members too, so their partitions move at once.
+                kafka.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+                wakeups.attach(null);
             }
         }
     }
 
     private int run(Consumer<byte[], byte[]> kafka, DeadLetters writer) {
         metrics.bind(kafka);
-        TaskDone taskDone = new TaskDone(settings.commitMode(), settings.commitInterval(), new Commits(kafka),
-                dedup::flush);
-        retrying = new Retrying(processor, settings.maxRetries(), settings.retryBackoff());
+        TaskDone taskDone = new TaskDone(settings.commitMode(), settings.commitInterval(),
+                new Commits(kafka, wakeups), dedup::flush);
         RecordHandler.AfterRecord after = settings.commitMode() == CommitMode.PER_RECORD
                 ? task -> awaitCommit(taskDone, task)
                 : task -> { };
         RecordHandler handler = new RecordHandler(closure, dedup, retrying, writer, items, meters, settings.count(),
                 after);
-        WorkPool workers = new WorkPool(settings.concurrency(), settings.ordering(), handler, this::wakeup);
+        WorkPool workers = new WorkPool(settings.concurrency(), settings.ordering(), handler, wakeups::nudge);
         pool = workers;
-        if (!running) {
+        if (!wakeups.running()) {
             workers.stop(); // a signal that came before the pool existed
         }
-        kafka.subscribe(List.of(settings.topic()), new Rebalance(kafka, taskDone, workers));
+        Throttle throttle = new Throttle(MAX_IN_FLIGHT);
+        kafka.subscribe(List.of(settings.topic()), new Rebalance(kafka, taskDone, workers, closure, throttle, wakeups,
+                settings.connectTimeout()));
         String reason;
         try {
-            reason = loop(kafka, taskDone, workers, handler);
+            reason = loop(kafka, taskDone, workers, handler, throttle);
         } finally {
             workers.close(); // the items in hand finish first; no nudge comes after this
-            finishing = true;
+            wakeups.finishing();
             taskDone.wakeWaiters();
             taskDone.commitNow(); // whatever ended the loop, what was finished is done
         }
         Throwable failure = workers.failure();
-        if (failure != null) {
+        if (failure instanceof DeadLetters.DeadLetterException e) {
             metrics.unhealthy();
-            if (failure instanceof DeadLetters.DeadLetterException e) {
-                log.error("Stopping without committing the record: {}", e.getMessage());
-                System.out.println("Consumer failed: " + e.getMessage());
-                return ExitCode.FAILURE;
-            }
+            log.error("Stopping without committing the record: {}", e.getMessage());
+            System.out.println("Consumer failed: " + e.getMessage());
+            return ExitCode.FAILURE;
+        } else if (failure != null) {
             throw failure instanceof RuntimeException e ? e : new IllegalStateException(failure);
+        }
+        if (workers.concurrency() > 1) {
+            System.out.println("Workers: " + workers.concurrency() + " threads, at most " + workers.mostBusy()
+                    + " items in progress at once");
         }
         System.out.println("Consumer done: " + handler.processed() + " items processed, " + handler.deadLettered()
                 + " dead-lettered (" + reason + ")");
         return ExitCode.OK;
     }
 
-    private String loop(Consumer<byte[], byte[]> kafka, TaskDone taskDone, WorkPool workers, RecordHandler handler) {
+    private String loop(Consumer<byte[], byte[]> kafka, TaskDone taskDone, WorkPool workers, RecordHandler handler,
+                        Throttle throttle) {
         try {
-            return pollUntilDone(kafka, taskDone, workers, handler);
+            return pollUntilDone(kafka, taskDone, workers, handler, throttle);
         } catch (WakeupException e) {
-            if (running) {
+            if (wakeups.running()) {
                 throw e;
             }
             return STOPPED_BY_SIGNAL; // stop() woke a blocking call between records
@@ -198,11 +188,13 @@ final class QueueConsumer {
     }
 
     private String pollUntilDone(Consumer<byte[], byte[]> kafka, TaskDone taskDone, WorkPool workers,
-                                 RecordHandler handler) {
+                                 RecordHandler handler, Throttle throttle) {
+        QueueEmpty empty = new QueueEmpty();
         long nextClosureCheck = System.nanoTime();
         List<Task> tasks = new ArrayList<>();
-        while (running && workers.failure() == null) {
-            ConsumerRecords<byte[], byte[]> records = poll(kafka, taskDone.idle() ? POLL_TIMEOUT : BUSY_POLL_TIMEOUT);
+        while (wakeups.running() && workers.failure() == null) {
+            ConsumerRecords<byte[], byte[]> records =
+                    wakeups.poll(kafka, taskDone.idle() ? POLL_TIMEOUT : BUSY_POLL_TIMEOUT);
             for (TopicPartition tp : records.partitions()) {
                 for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
                     tasks.add(taskDone.track(record, tp));
@@ -211,14 +203,14 @@ final class QueueConsumer {
             workers.submit(tasks);
             tasks.clear();
             taskDone.positions(records.nextOffsets());
-            throttle(kafka, taskDone, records.partitions());
+            throttle.apply(kafka, taskDone, records.partitions());
             taskDone.maybeCommit();
             commitCounter.increment(taskDone.commits() - commitCounter.count());
-            if (countReached(handler)) {
+            if (settings.count() > 0 && handler.processed() >= settings.count()) {
                 return "count reached";
             }
+            empty.afterPoll(kafka, records.isEmpty());
             boolean idle = records.isEmpty() && taskDone.idle();
-            reportEmpty(kafka, records.isEmpty());
             if (handler.takePillFinished() || (idle && System.nanoTime() - nextClosureCheck >= 0)) {
                 nextClosureCheck = System.nanoTime() + CLOSURE_CHECK_INTERVAL.toNanos();
                 if (runClosed(kafka, taskDone)) {
@@ -229,41 +221,6 @@ final class QueueConsumer {
         return workers.failure() != null ? "failed" : STOPPED_BY_SIGNAL;
     }
 
-    /** Pauses partitions whose backlog is full and resumes those that drained: polling never stops. */
-    private void throttle(Consumer<byte[], byte[]> kafka, TaskDone taskDone, Set<TopicPartition> fetched) {
-        List<TopicPartition> toPause = null;
-        for (TopicPartition tp : fetched) {
-            if (taskDone.inFlight(tp) >= MAX_IN_FLIGHT && !paused.contains(tp)) {
-                (toPause == null ? toPause = new ArrayList<>() : toPause).add(tp);
-            }
-        }
-        if (toPause != null) {
-            kafka.pause(toPause);
-            paused.addAll(toPause);
-        }
-        if (paused.isEmpty()) {
-            return;
-        }
-        List<TopicPartition> toResume = new ArrayList<>();
-        Set<TopicPartition> assigned = kafka.assignment();
-        for (Iterator<TopicPartition> it = paused.iterator(); it.hasNext(); ) {
-            TopicPartition tp = it.next();
-            if (!assigned.contains(tp)) {
-                it.remove();
-            } else if (taskDone.inFlight(tp) <= MAX_IN_FLIGHT / 2) {
-                toResume.add(tp);
-                it.remove();
-            }
-        }
-        if (!toResume.isEmpty()) {
-            kafka.resume(toResume);
-        }
-    }
-
-    private boolean countReached(RecordHandler handler) {
-        return settings.count() > 0 && handler.processed() >= settings.count();
-    }
-
     /** True when the work this consumer could still receive is done: every partition is closed by a pill. */
     private boolean runClosed(Consumer<byte[], byte[]> kafka, TaskDone taskDone) {
         if (settings.commitMode() == CommitMode.NONE) {
@@ -271,162 +228,16 @@ final class QueueConsumer {
             return taskDone.idle() && closure.closedLocally(kafka.assignment());
         }
         taskDone.commitNow(); // the check reads the group's commits, ours included
-        return retryOnNudge(() -> closure.runClosed(kafka, settings.topic(), settings.connectTimeout()));
-    }
-
-    /** Prints "Queue empty" once each time everything assigned has been fetched: queue.empty(), not join(). */
-    private void reportEmpty(Consumer<byte[], byte[]> kafka, boolean pollWasEmpty) {
-        if (!pollWasEmpty) {
-            reportedEmpty = false;
-            return;
-        }
-        Set<TopicPartition> assignment = kafka.assignment();
-        if (reportedEmpty || assignment.isEmpty()) {
-            return;
-        }
-        boolean empty = assignment.stream().map(kafka::currentLag)
-                .allMatch(lag -> lag.isPresent() && lag.getAsLong() == 0);
-        if (empty) {
-            reportedEmpty = true;
-            System.out.println("Queue empty: every assigned partition fetched to its end");
-        }
+        return wakeups.call(() -> closure.runClosed(kafka, settings.topic(), settings.connectTimeout()));
     }
 
     /** Per-record mode: the worker waits for its record's commit before it takes the next one. */
     private void awaitCommit(TaskDone taskDone, Task task) {
-        wakeup(); // the poll thread commits at once
+        wakeups.nudge(); // the poll thread commits at once
         try {
-            taskDone.awaitCommitted(task, () -> !running);
+            taskDone.awaitCommitted(task, () -> !wakeups.running());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Wakes the poll thread: to stop, or because workers finished something worth committing now. */
-    private void wakeup() {
-        Consumer<byte[], byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-    }
-
-    private ConsumerRecords<byte[], byte[]> poll(Consumer<byte[], byte[]> kafka, Duration timeout) {
-        try {
-            return kafka.poll(timeout);
-        } catch (WakeupException e) {
-            if (!running) {
-                throw e;
-            }
-            return ConsumerRecords.empty(); // a worker's nudge: commit what finished
-        }
-    }
-
-    /**
-     * Runs a blocking consumer call again when a worker's nudge interrupted it. A stop's wakeup ends the loop's calls;
-     * once the loop is over (the final commit, the revoke on close) it is retried too: that work must still happen.
-     */
-    private <T> T retryOnNudge(Supplier<T> call) {
-        while (true) {
-            try {
-                return call.get();
-            } catch (WakeupException e) {
-                if (!running && !finishing) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private void close(Consumer<byte[], byte[]> kafka) {
-        // SIGTERM leaves the group, static members too, so their partitions move at once.
-        kafka.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
-    }
-
-    /** Commits for {@link TaskDone}, sorting failures by what can be done about them. */
-    private final class Commits implements TaskDone.Committer {
-        private final Consumer<byte[], byte[]> kafka;
-
-        Commits(Consumer<byte[], byte[]> kafka) {
-            this.kafka = kafka;
-        }
-
-        @Override
-        public boolean commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-            try {
-                retryOnNudge(() -> {
-                    kafka.commitSync(offsets);
-                    return null;
-                });
-                return true;
-            } catch (RetriableException e) {
-                // The broker is slow or away: the next commit carries these offsets.
-                log.warn("Commit of {} failed, will retry with the next one: {}", offsets.keySet(), e.toString());
-                return false;
-            } catch (CommitFailedException e) {
-                // The group rebalanced and these partitions moved: their new owner redelivers; nothing is lost.
-                log.warn("Commit rejected after a rebalance; the new owner redelivers: {}", e.getMessage());
-                return false;
-            }
-        }
-
-        @Override
-        public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable failed) {
-            kafka.commitAsync(offsets, (committed, error) -> {
-                if (error != null) {
-                    log.warn("Commit of {} failed, will retry with the next one: {}", offsets.keySet(),
-                            error.toString());
-                    failed.run();
-                }
-            });
-        }
-    }
-
-    /** Commits what was finished before partitions move to another member; learns closures of new ones. */
-    private final class Rebalance implements ConsumerRebalanceListener {
-        private final Consumer<byte[], byte[]> kafka;
-        private final TaskDone taskDone;
-        private final WorkPool workers;
-
-        Rebalance(Consumer<byte[], byte[]> kafka, TaskDone taskDone, WorkPool workers) {
-            this.kafka = kafka;
-            this.taskDone = taskDone;
-            this.workers = workers;
-        }
-
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            taskDone.release(partitions);
-            workers.awaitQuiet(partitions, REVOKE_WAIT);
-            taskDone.revoked(partitions);
-            closure.revoked(partitions);
-            paused.removeAll(partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) {
-                return;
-            }
-            Map<TopicPartition, OffsetAndMetadata> committed = Map.of();
-            try {
-                committed = retryOnNudge(() -> kafka.committed(new HashSet<>(partitions), settings.connectTimeout()));
-                closure.assigned(committed);
-            } catch (RetriableException e) {
-                // Without them these partitions count as open: the consumer waits for their pills instead.
-                log.warn("Cannot read the closures of {}: {}", partitions, e.toString());
-            }
-            for (TopicPartition tp : partitions) {
-                OffsetAndMetadata offset = committed.get(tp);
-                taskDone.assigned(tp, offset == null ? null : offset.metadata());
-            }
-            log.info("Assigned {}", partitions);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            taskDone.lost(partitions); // another member owns them now: its commits count
-            closure.revoked(partitions);
-            paused.removeAll(partitions);
         }
     }
 

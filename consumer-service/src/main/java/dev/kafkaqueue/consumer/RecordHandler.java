@@ -126,6 +126,8 @@ final class RecordHandler implements WorkPool.Handler {
                 return false;
             }
             case FAILED -> {
+                log.warn("Item {} failed {} times, goes to {}: {}", item.id(), retrying.attempts(),
+                        deadLetters.topic(), failure[0].toString());
                 deadLetter(record, failure[0]);
                 return true;
             }

@@ -63,7 +63,6 @@ final class Retrying {
                 return Outcome.STOPPED;
             } catch (Exception e) {
                 if (attempt > maxRetries) {
-                    log.warn("Item {} failed {} times: {}", item.id(), attempt, e.toString());
                     failure[0] = e;
                     return Outcome.FAILED;
                 }
@@ -75,6 +74,11 @@ final class Retrying {
                 }
             }
         }
+    }
+
+    /** Attempts made before an item is given up: the first and the retries. */
+    int attempts() {
+        return maxRetries + 1;
     }
 
     Duration backoff(int attempt) {

@@ -145,7 +145,7 @@ final class TaskDone {
         return partition == null ? 0 : partition.inFlight();
     }
 
-    /** True when no fetched record is unfinished. */
+    /** True when no fetched record is unfinished (finished ones not yet moved past count as unfinished). */
     boolean idle() {
         for (Partition partition : partitions.values()) {
             if (!partition.inFlight.isEmpty()) {
@@ -162,6 +162,7 @@ final class TaskDone {
             case PER_RECORD -> commitSync(advanceAll());
             case BATCH -> {
                 long now = System.nanoTime();
+                partitions.values().forEach(Partition::advance);
                 if (now - nextCommitNanos >= 0 || idle()) {
                     nextCommitNanos = now + intervalNanos;
                     Map<TopicPartition, OffsetAndMetadata> offsets = advanceAll();

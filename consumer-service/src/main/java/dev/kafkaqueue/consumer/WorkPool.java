@@ -57,6 +57,7 @@ final class WorkPool implements AutoCloseable {
     private final Map<Object, Lane> lanes = new HashMap<>();
     private final ArrayDeque<Lane> readyLanes = new ArrayDeque<>();
     private int busy;
+    private int mostBusy;
     private volatile boolean stopping;
     private volatile Throwable failure;
 
@@ -115,6 +116,20 @@ final class WorkPool implements AutoCloseable {
 
     boolean stopping() {
         return stopping;
+    }
+
+    /** The most lanes worked at the same time so far: how much of {@code --concurrency} the run used. */
+    int mostBusy() {
+        lock.lock();
+        try {
+            return mostBusy;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int concurrency() {
+        return threads.length;
     }
 
     /** A failure that must end the run (a dead-letter write that failed), or null. */
@@ -202,6 +217,7 @@ final class WorkPool implements AutoCloseable {
                         lane.queued = false;
                         lane.active = true;
                         busy++;
+                        mostBusy = Math.max(mostBusy, busy);
                         batch = lane.pending;
                         lane.pending = new ArrayDeque<>();
                     }

@@ -31,6 +31,9 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The poll loop against Kafka's MockConsumer and MockProducer: no broker. */
@@ -176,6 +179,61 @@ class QueueConsumerTest {
         consumer(settings(CommitMode.BATCH, 0), item -> processed.add(item.id())).run();
 
         assertThat(processed).containsExactly(0L, 1L);
+    }
+
+    @Test
+    void unorderedItemsOvertakeASlowOneButTheCommitWaitsForIt() {
+        givenRecords(item(0), item(1), item(2), item(3), pill());
+        CountDownLatch othersDone = new CountDownLatch(3);
+        Map<TopicPartition, OffsetAndMetadata> committedWhileZeroWorked = new HashMap<>();
+        ItemProcessor slowZero = item -> {
+            if (item.id() == 0) {
+                assertThat(othersDone.await(10, TimeUnit.SECONDS)).isTrue();
+                synchronized (committed) {
+                    committedWhileZeroWorked.putAll(committed);
+                }
+            }
+            synchronized (processed) {
+                processed.add(item.id());
+            }
+            if (item.id() != 0) {
+                othersDone.countDown();
+            }
+        };
+
+        int exit = consumer(settings(CommitMode.BATCH, 0, 4, Ordering.UNORDERED), slowZero).run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).containsExactlyInAnyOrder(0L, 1L, 2L, 3L).endsWith(0L);
+        assertThat(committedWhileZeroWorked).doesNotContainKey(P0); // 1..3 were done, but 0 was not
+        assertThat(committed.get(P0).offset()).isEqualTo(5);
+        assertThat(committed.get(P0).metadata()).startsWith("kafka-queue:pill:r1:");
+    }
+
+    @Test
+    void aSignalDuringARetryBackoffEndsTheRunAtOnceAndLeavesTheItemUncommitted() {
+        givenRecords(item(0), item(1), pill());
+        ItemProcessor failingOne = item -> {
+            if (item.id() == 1) {
+                throw new IllegalStateException("down");
+            }
+            processed.add(item.id());
+        };
+        ConsumerSettings longBackoff = new ConsumerSettings(new ClientConfig("unused:9092", Map.of()), TOPIC,
+                "workers", Duration.ZERO, CommitMode.BATCH, Duration.ofSeconds(1), 0, TOPIC + ".DLT",
+                Optional.empty(), 100, 5, Duration.ofMinutes(10), null, ItemLog.Mode.EACH, Duration.ofSeconds(1), 1,
+                Ordering.PARTITION, Optional.empty());
+        QueueConsumer consumer = consumer(longBackoff, failingOne);
+        Executors.newSingleThreadScheduledExecutor().schedule(consumer::stop, 300, TimeUnit.MILLISECONDS);
+
+        long started = System.nanoTime();
+        int exit = consumer.run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMinutes(1));
+        assertThat(processed).containsExactly(0L);
+        assertThat(committed.get(P0).offset()).isEqualTo(1);
+        assertThat(dlt.history()).isEmpty();
     }
 
     private QueueConsumer consumer(ConsumerSettings settings, ItemProcessor processor) {
