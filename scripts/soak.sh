@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# The soak: the queue under a steady stream and the faults of a working day, judged by an oracle at the end.
+# Not part of the default test run.
+#
+#   scripts/soak.sh                 10 minutes (plus the drain)
+#   scripts/soak.sh --minutes 2     shorter
+#   scripts/soak.sh --smoke         about 90 s, for CI: a kill every 30 s, one broker pause
+#
+# Setup, all separate processes on this machine: a single-node KRaft broker from Maven Central's jars; a producer
+# putting one item every --interval-ms (20 ms: at most 50 items/s) with --maxsize, stopped gracefully (SIGTERM) once
+# the duration is up, after which a second producer with the same --run-id and --count 0 puts the pills; three
+# consumers (--work-ms 20, each with its own applied log and static member id soak-<n>); a join --json
+# --closed that samples the group's lag every 5 s for the whole run and says done at the end.
+# Faults: consumer 1 is SIGKILLed and restarted (same applied log, same instance id) every --kill-every seconds while
+# the producer runs; the broker is paused (SIGSTOP) for --pause-seconds once, half-way, between two kills.
+#
+# Every 10 s it prints lag and each service's used heap (from its /metrics); at the end a table of both, the
+# redeliveries, the partition moves, join's result and the oracle's verdict (scripts/soak-oracle.sh), which must
+# read "0 lost, 0 applied twice". Exit code 0 when that holds and every service ended well, 1 otherwise, 2 for bad
+# flags. The run's files are removed at the end unless it failed or --keep was given.
+#
+# Environment: SKIP_BUILD=1 uses the jars already built; SOAK_KAFKA_PORT (39492) is the broker's port, the
+# controller takes the next one and the services' metrics ports start 10 above it; KAFKA_LIBS as in run-local.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+  cat <<'FLAGS'
+Flags:
+  --minutes N             producing time in minutes (default 10)
+  --smoke                 90 s, a kill every 30 s (overrides --minutes and --kill-every)
+  --interval-ms MS        producer pause before each put (default 20, about 50 items/s)
+  --maxsize M             producer's bound on unfinished items (default 200)
+  --work-ms MS            consumers' simulated work per item (default 20)
+  --kill-every S          seconds between SIGKILLs of consumer 1 (default 60)
+  --pause-seconds S       how long the broker is paused (default 10)
+  --session-timeout-ms MS session.timeout.ms for the consumers, through --command-config (default: the client's)
+  --keep                  keep the run's directory (logs, applied logs) at the end
+FLAGS
+}
+
+bad_flag() { echo "soak.sh: $1 (see --help)" >&2; exit 2; }
+need_int() { [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge "${3:-1}" ] || bad_flag "$1 must be a whole number >= ${3:-1}, got '${2}'"; }
+
+MINUTES=10 SMOKE=0 INTERVAL_MS=20 MAXSIZE=200 WORK_MS=20 KILL_EVERY=60 PAUSE_SECONDS=10 SESSION_TIMEOUT_MS="" KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) need_int "$1" "${2:-}"; MINUTES=$2; shift ;;
+    --smoke) SMOKE=1 ;;
+    --interval-ms | --interval) need_int "$1" "${2:-}"; INTERVAL_MS=$2; shift ;;
+    --maxsize) need_int "$1" "${2:-}"; MAXSIZE=$2; shift ;;
+    --work-ms) need_int "$1" "${2:-}" 0; WORK_MS=$2; shift ;;
+    --kill-every) need_int "$1" "${2:-}" 5; KILL_EVERY=$2; shift ;;
+    --pause-seconds) need_int "$1" "${2:-}" 0; PAUSE_SECONDS=$2; shift ;;
+    --session-timeout-ms) need_int "$1" "${2:-}" 6000; SESSION_TIMEOUT_MS=$2; shift ;;
+    --keep) KEEP=1 ;;
+    -h | --help) usage; exit 0 ;;
+    *) bad_flag "unknown flag '$1'; allowed: --minutes --smoke --interval-ms --maxsize --work-ms --kill-every --pause-seconds --session-timeout-ms --keep --help" ;;
+  esac
+  shift
+done
+
+DURATION=$((MINUTES * 60))
+if [ "$SMOKE" = 1 ]; then DURATION=90 KILL_EVERY=30; fi
+CONSUMERS=3 PARTITIONS=3 SAMPLE_EVERY=10
+# The producer's --count is what the nominal rate puts in the duration. The rate is a ceiling (the producer sleeps
+# --interval-ms before each put, and waits at maxsize), so the count is rarely reached: the soak is bounded by time,
+# and the producer is stopped with SIGTERM when the duration is up.
+COUNT=$((DURATION * 1000 / INTERVAL_MS))
+# The dedup window stays above the run's item count, so no applied log is ever compacted during the soak: each log
+# then holds every application its consumer made, and the oracle can count them all. (A log is compacted once it
+# holds twice the window; the window is the consumer's memory bound, O(window) whatever the stream's length.)
+DEDUP_WINDOW=$((COUNT + 1000))
+# Half-way, in the middle between two kills, so the pause and a restart never overlap.
+PAUSE_AT=$(( (DURATION / 2 / KILL_EVERY) * KILL_EVERY + KILL_EVERY / 2 ))
+PORT=${SOAK_KAFKA_PORT:-39492}
+METRICS_BASE=$((PORT + 10)) # producer; consumer n at METRICS_BASE + n
+
+# --- the broker: a single-node KRaft broker from Kafka's jars (the same as scripts/run-local.sh starts) -------------
+# Kept as small functions with the names and arguments of a shared helper, so they can be swapped for one.
+KAFKA_VERSION=4.3.1
+KAFKA_LIBS=${KAFKA_LIBS:-$HOME/.cache/kafka-queue/kafka-$KAFKA_VERSION-libs}
+BROKER_PID=""
+
+kafka_libs() {
+  if [ ! -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
+    echo "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $KAFKA_LIBS" >&2
+    ./mvnw -B -q -f scripts/local-broker/pom.xml dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIBS"
+  fi
+}
+
+broker_start() { # DIR PORT [HEAP]: sets BROKER_PID; non-zero if the broker does not listen within 60 s
+  local dir=$1 port=$2 heap=${3:-512m} _
+  mkdir -p "$dir"
+  cat > "$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$((port + 1))
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$((port + 1))
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format --ignore-formatted \
+    -t "$(java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid)" -c "$dir/server.properties" \
+    > "$dir/format.log" 2>&1
+  java "-Xmx$heap" -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" > "$dir/broker.log" 2>&1 &
+  BROKER_PID=$!
+  for _ in $(seq 1 60); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$BROKER_PID" 2>/dev/null || { cat "$dir/broker.log" >&2; echo "the broker exited" >&2; return 1; }
+    sleep 1
+  done
+  echo "the broker did not listen on 127.0.0.1:$port within 60 s" >&2
+  return 1
+}
+
+broker_stop() { # SIGTERM, up to 30 s, then SIGKILL
+  [ -n "$BROKER_PID" ] || return 0
+  kill -TERM "$BROKER_PID" 2>/dev/null || true
+  local _
+  for _ in $(seq 1 30); do kill -0 "$BROKER_PID" 2>/dev/null || break; sleep 1; done
+  kill -KILL "$BROKER_PID" 2>/dev/null || true
+  wait "$BROKER_PID" 2>/dev/null || true
+  BROKER_PID=""
+}
+
+# --- run state ------------------------------------------------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/kafka-queue-soak.XXXXXX")
+started=$(date +%s)
+producer_pid="" join_pid=""
+declare -A consumer_pid=() consumer_exit=()
+failed=0
+
+say() { printf '%s soak | %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+
+cleanup() {
+  local pid
+  [ -z "$BROKER_PID" ] || kill -CONT "$BROKER_PID" 2>/dev/null || true # never leave it stopped
+  for pid in "${consumer_pid[@]}" $producer_pid $join_pid; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${consumer_pid[@]}" $producer_pid $join_pid; do wait "$pid" 2>/dev/null || true; done
+  broker_stop
+  if [ "$KEEP" = 1 ] || [ "$failed" != 0 ]; then
+    say "files of this run kept in $work (scripts/soak-oracle.sh $work judges it again)"
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+trap 'failed=130; exit 130' INT TERM
+
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+  say "./mvnw -B -q -DskipTests package"
+  ./mvnw -B -q -DskipTests package
+fi
+kafka_libs
+
+RUN_ID="soak-$(date -u +%Y%m%dT%H%M%S)"
+TOPIC=$RUN_ID GROUP=$RUN_ID
+echo "$RUN_ID" > "$work/run-id"
+BOOT=(--bootstrap-servers "127.0.0.1:$PORT" --topic "$TOPIC" --group "$GROUP")
+PRODUCER_JAR=producer-service/target/producer-service.jar CONSUMER_JAR=consumer-service/target/consumer-service.jar
+CONSUMER_OPTS=()
+if [ -n "$SESSION_TIMEOUT_MS" ]; then
+  echo "session.timeout.ms=$SESSION_TIMEOUT_MS" > "$work/consumer.properties"
+  CONSUMER_OPTS=(--command-config "$work/consumer.properties")
+fi
+
+say "run $RUN_ID: $DURATION s at one item per ${INTERVAL_MS} ms ($COUNT items), maxsize $MAXSIZE," \
+  "$CONSUMERS consumers on $PARTITIONS partitions with --work-ms $WORK_MS, consumer 1 SIGKILLed every ${KILL_EVERY} s," \
+  "broker paused at ${PAUSE_AT} s for ${PAUSE_SECONDS} s, session.timeout.ms ${SESSION_TIMEOUT_MS:-client default}"
+broker_start "$work/broker" "$PORT" 384m || { failed=1; exit 1; }
+say "broker: Apache Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$PORT, pid $BROKER_PID, -Xmx384m"
+
+# The producer creates the topic with its partitions before the consumers subscribe.
+java -Xmx64m -jar "$PRODUCER_JAR" "${BOOT[@]}" --partitions "$PARTITIONS" --count 0 --no-pill \
+  > "$work/create.out" 2>&1 || { cat "$work/create.out"; failed=1; exit 1; }
+
+start_consumer() { # N: starts (or restarts) consumer N, appending to its output files
+  local n=$1
+  java -Xmx64m -jar "$CONSUMER_JAR" "${BOOT[@]}" "${CONSUMER_OPTS[@]}" --work-ms "$WORK_MS" \
+    --applied-log "$work/applied-$n.log" --dedup-window "$DEDUP_WINDOW" --instance-id "soak-$n" \
+    --metrics-port $((METRICS_BASE + n)) >> "$work/consumer-$n.out" 2>> "$work/consumer-$n.err" &
+  consumer_pid[$n]=$!
+}
+
+last_assignment() { # N: the partitions in consumer N's last "Assigned [...]" line, one per line
+  grep -o 'Assigned \[.*\]' "$work/consumer-$1.err" 2>/dev/null | tail -1 | grep -o "$TOPIC-[0-9]*" || true
+}
+
+for n in $(seq 1 $CONSUMERS); do start_consumer "$n"; done
+# Items start only once every consumer holds its partitions, so the start-up rebalances move no work.
+settled=0
+for _ in $(seq 1 120); do
+  all=$(for n in $(seq 1 $CONSUMERS); do last_assignment "$n"; done)
+  holders=$(for n in $(seq 1 $CONSUMERS); do [ -z "$(last_assignment "$n")" ] || echo "$n"; done | wc -l)
+  if [ "$holders" -eq "$CONSUMERS" ] && [ "$(echo "$all" | sort -u | wc -l)" -eq "$PARTITIONS" ] \
+    && [ "$(echo "$all" | wc -l)" -eq "$PARTITIONS" ]; then
+    settled=1
+    break
+  fi
+  sleep 1
+done
+[ "$settled" = 1 ] || { say "the consumers did not settle on one partition each within 120 s"; failed=1; exit 1; }
+# consumer, its "Assigned" lines so far, its partitions: later lines are the assignments made during the run
+for n in $(seq 1 $CONSUMERS); do
+  echo "$n $(grep -c 'Assigned \[' "$work/consumer-$n.err") $(last_assignment "$n" | tr '\n' ' ')"
+done > "$work/initial-assignment"
+say "consumers settled: $(awk '{ printf "consumer-%s %s ", $1, $3 }' "$work/initial-assignment")"
+
+t0=$(date +%s)
+java -Xmx64m -jar "$PRODUCER_JAR" "${BOOT[@]}" --count "$COUNT" --maxsize "$MAXSIZE" --interval-ms "$INTERVAL_MS" \
+  --item-log each --run-id "$RUN_ID" --timeout 120s --metrics-port "$METRICS_BASE" \
+  > "$work/producer.out" 2> "$work/producer.err" &
+producer_pid=$!
+# Lag over the whole run, and the final verdict that all the work is done.
+java -Xmx64m -jar "$PRODUCER_JAR" join "${BOOT[@]}" --json --closed --interval 5s \
+  --timeout "$((DURATION * 2 + 300))s" > "$work/join.out" 2> "$work/join.err" &
+join_pid=$!
+
+heap_mb() { # PORT: used heap and old generation in MB, "used/old", or "-" when the service does not answer
+  { curl -s -m 2 "http://127.0.0.1:$1/metrics" 2>/dev/null || true; } | awk '
+    /^jvm_memory_used_bytes\{/ && /area="heap"/ { used += $NF; if ($0 ~ /Old Gen|Tenured/) old += $NF; seen = 1 }
+    END { if (seen) printf "%.0f/%.0f", used / 1048576, old / 1048576; else printf "-" }'
+}
+
+lags() { # FILE: the total lag of each of join's snapshots (the first "lag" of a line; the partitions' follow it)
+  sed -n 's/^{"event":"lag",.*"topicExists":[a-z]*,"lag":\([0-9]*\),.*/\1/p' "$1" 2>/dev/null || true
+}
+last_lag() { lags "$work/join.out" | tail -1; }
+
+printf 't_s\tlag\tproducer\tconsumer-1\tconsumer-2\tconsumer-3\tapplied\tskipped\tevent\n' > "$work/samples.tsv"
+sample() { # T EVENT
+  local lag applied skipped heaps=() n
+  lag=$(last_lag)
+  heaps+=("$(heap_mb "$METRICS_BASE")")
+  for n in $(seq 1 $CONSUMERS); do heaps+=("$(heap_mb $((METRICS_BASE + n)))"); done
+  applied=$({ cat "$work"/applied-*.log 2>/dev/null || true; } | wc -l)
+  skipped=$(cat "$work"/consumer-*.out 2>/dev/null | grep -c '^Skipped' || true)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "${lag:--}" "${heaps[@]}" "$applied" "$skipped" "$2" \
+    >> "$work/samples.tsv"
+  say "t=${1}s lag ${lag:--}; heap used/old MB: producer ${heaps[0]}, consumers ${heaps[1]} ${heaps[2]} ${heaps[3]};" \
+    "applied $applied, redelivered and skipped $skipped${2:+; $2}"
+}
+
+kills=0 next_kill=$KILL_EVERY next_sample=0 paused_until="" pause_done=0 producer_exit="" events="" stopped=0
+pills_exit=""
+deadline=$((t0 + DURATION * 2 + 420))
+while true; do
+  now=$(date +%s) t=$(( $(date +%s) - t0 ))
+  if [ -z "$producer_exit" ] && [ "$stopped" = 0 ] && [ "$t" -ge "$DURATION" ]; then
+    kill -TERM "$producer_pid" 2>/dev/null || true
+    stopped=1
+    say "producer stopped (SIGTERM) at t=${t}s: the duration is up"
+  fi
+  if [ -z "$producer_exit" ] && ! kill -0 "$producer_pid" 2>/dev/null; then
+    producer_exit=0
+    wait "$producer_pid" || producer_exit=$?
+    events="${events:+$events, }producer exited $producer_exit"
+    say "producer exited $producer_exit after ${t}s: $(grep -E '^Producer (done|failed|stopped)' "$work/producer.out" || true)"
+    if [ "$stopped" = 1 ] && [ "$producer_exit" = 1 ] && grep -q '^Producer stopped by signal' "$work/producer.out"; then
+      # Stopped between items, as asked: the run's pills come from a producer with the same run id and no items.
+      pills_exit=0
+      java -Xmx64m -jar "$PRODUCER_JAR" "${BOOT[@]}" --count 0 --run-id "$RUN_ID" --timeout 120s \
+        > "$work/pills.out" 2> "$work/pills.err" || pills_exit=$?
+      say "pills: $(grep '^Producer done' "$work/pills.out" || echo "none: exit $pills_exit")"
+    fi
+  fi
+  if [ -n "$paused_until" ] && [ "$now" -ge "$paused_until" ]; then
+    kill -CONT "$BROKER_PID" || true
+    paused_until="" pause_done=1
+    events="${events:+$events, }broker resumed"
+    say "broker resumed (SIGCONT) at t=${t}s"
+  elif [ "$pause_done" = 0 ] && [ -z "$paused_until" ] && [ -z "$producer_exit" ] && [ "$t" -ge "$PAUSE_AT" ]; then
+    kill -STOP "$BROKER_PID" || true
+    paused_until=$((now + PAUSE_SECONDS))
+    events="${events:+$events, }broker paused"
+    say "broker paused (SIGSTOP) at t=${t}s for ${PAUSE_SECONDS}s"
+  fi
+  if [ -z "$producer_exit" ] && [ "$t" -lt "$DURATION" ] && [ "$t" -ge "$next_kill" ] && [ -z "$paused_until" ]; then
+    kill -KILL "${consumer_pid[1]}" 2>/dev/null || true
+    wait "${consumer_pid[1]}" 2>/dev/null || true
+    kills=$((kills + 1))
+    echo "$t $(grep -c '^Skipped' "$work/consumer-1.out" || true) $(date +%H:%M:%S.%3N)" >> "$work/kills"
+    start_consumer 1
+    next_kill=$((next_kill + KILL_EVERY))
+    events="${events:+$events, }consumer-1 SIGKILLed and restarted"
+    say "consumer-1 SIGKILLed at t=${t}s and restarted (kill $kills), pid ${consumer_pid[1]}"
+  fi
+  if [ "$t" -ge "$next_sample" ]; then
+    sample "$t" "$events"
+    events="" next_sample=$((next_sample + SAMPLE_EVERY))
+  fi
+  if [ -n "$producer_exit" ]; then
+    for n in $(seq 1 $CONSUMERS); do
+      if [ -z "${consumer_exit[$n]:-}" ] && ! kill -0 "${consumer_pid[$n]}" 2>/dev/null; then
+        code=0
+        wait "${consumer_pid[$n]}" || code=$?
+        consumer_exit[$n]=$code
+        say "consumer-$n exited $code: $(grep '^Consumer done' "$work/consumer-$n.out" | tail -1 || true)"
+      fi
+    done
+    if [ "${#consumer_exit[@]}" -eq "$CONSUMERS" ] && ! kill -0 "$join_pid" 2>/dev/null; then break; fi
+    if [ "$producer_exit" != 0 ] && [ "${pills_exit:-1}" != 0 ] && [ "${#consumer_exit[@]}" -lt "$CONSUMERS" ] \
+      && [ "$t" -gt "$((DURATION + 120))" ]; then
+      say "the producer failed, so the consumers get no pills: stopping them"
+      break
+    fi
+  fi
+  if [ "$now" -ge "$deadline" ]; then say "the run did not end within $((deadline - t0)) s"; failed=1; break; fi
+  sleep 1
+done
+t_end=$(( $(date +%s) - t0 ))
+sample "$t_end" "end"
+join_exit=0
+if kill -0 "$join_pid" 2>/dev/null; then kill -TERM "$join_pid"; join_exit=1; fi
+wait "$join_pid" || join_exit=$?
+join_pid=""
+
+# --- report ---------------------------------------------------------------------------------------------------------
+echo
+say "timeline (heap: used/old generation MB, from each service's /metrics; '-' while it was not up)"
+column -t -s $'\t' "$work/samples.tsv" | sed 's/^/    /'
+
+lags "$work/join.out" > "$work/lags"
+max_lag=$(sort -n "$work/lags" | tail -1)
+say "lag: $(wc -l < "$work/lags") samples (every 5 s), max ${max_lag:--}, median $(sort -n "$work/lags" \
+  | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : "-") }'), last $(tail -1 "$work/lags");" \
+  "bound: maxsize + pills = $((MAXSIZE + PARTITIONS))"
+
+heap_summary() { # COLUMN NAME: first and last minute's peaks of used heap and of the old generation
+  awk -F'\t' -v c="$1" -v name="$2" -v total="$t_end" 'NR > 1 && $c != "-" {
+      split($c, h, "/"); if (h[1] > max) max = h[1]
+      if ($1 <= 60) { if (h[1] > fu) fu = h[1]; if (h[2] > fo) fo = h[2] }
+      if ($1 >= total - 60) { if (h[1] > lu) lu = h[1]; if (h[2] > lo) lo = h[2] }
+    } END { printf "%s: used heap peak %d MB (first minute %d, last minute %d), old generation peak first minute %d MB, last minute %d MB\n",
+      name, max, fu, lu, fo, lo }' "$work/samples.tsv"
+}
+say "heap (-Xmx64m each): $(heap_summary 3 producer)"
+for n in $(seq 1 $CONSUMERS); do say "heap (-Xmx64m each): $(heap_summary $((n + 3)) "consumer-$n")"; done
+
+skipped_total=$(cat "$work"/consumer-*.out | grep -c '^Skipped' || true)
+say "redeliveries (skipped as already applied): $skipped_total in all;" \
+  "$(for n in $(seq 1 $CONSUMERS); do printf 'consumer-%s %s ' "$n" "$(grep -c '^Skipped' "$work/consumer-$n.out" || true)"; done)"
+if [ -f "$work/kills" ]; then
+  say "consumer-1 kills: $kills; redeliveries it skipped after each restart:" \
+    "$(awk -v total="$(grep -c '^Skipped' "$work/consumer-1.out" || true)" '
+        { if (NR > 1) printf "%d ", $2 - prev; prev = $2 } END { if (NR) printf "%d", total - prev }' "$work/kills")" \
+    "(one commit interval of work, 1 s at --work-ms $WORK_MS, is $((1000 / (WORK_MS > 0 ? WORK_MS : 1))) items)"
+  # From the SIGKILL to the restarted consumer's "Assigned" line (both in local time on this machine).
+  say "consumer-1 from SIGKILL to its partition back, s: $(grep -o '^[0-9:.]* INFO Rebalance - Assigned' \
+    "$work/consumer-1.err" | tail -n "$kills" | cut -d' ' -f1 | paste -d' ' "$work/kills" - | awk '
+      function sec(x, a) { split(x, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+      NF == 4 { printf "%.1f ", sec($4) - sec($3) }')"
+fi
+moves=0
+for n in $(seq 1 $CONSUMERS); do
+  before=$(awk -v n="$n" '$1 == n { print $2 }' "$work/initial-assignment")
+  initial=$(awk -v n="$n" '$1 == n { $1 = ""; $2 = ""; print }' "$work/initial-assignment" | xargs)
+  { grep -o 'Assigned \[.*\]' "$work/consumer-$n.err" || true; } | tail -n "+$((before + 1))" | tr -d '[],' \
+    | sed 's/^Assigned //' > "$work/assignments-$n"
+  later=$(sort "$work/assignments-$n" | uniq -c | awk '{ c = $1; $1 = ""; printf "%dx [%s] ", c, substr($0, 2) }')
+  other=$(awk -v i="$initial" '$0 != i' "$work/assignments-$n" | sort -u | xargs)
+  [ -z "$other" ] || moves=$((moves + 1))
+  say "consumer-$n: held $initial when items started; assignments during the run: ${later:-none}${other:+; MOVED: held $other}"
+done
+rejected=$(cat "$work"/consumer-*.err | grep -c 'Commit rejected after a rebalance' || true)
+say "partition moves after the start: $moves consumers held another partition; commits rejected after a rebalance: $rejected"
+put=$(grep -c '^Produced' "$work/producer.out" || true)
+say "producer: $put items acknowledged in ${DURATION} s ($((put / DURATION))/s);" \
+  "$(grep -o 'Backpressure: .*' "$work/producer.err" || echo 'no backpressure line')"
+say "join: $(tail -1 "$work/join.out") (exit $join_exit)"
+
+# Kafka's own view of the group at the end, for the record.
+java -Xmx64m -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+  --bootstrap-server "127.0.0.1:$PORT" --describe --group "$GROUP" 2>/dev/null | sed 's/^/    /' || true
+
+echo
+oracle_exit=0
+scripts/soak-oracle.sh "$work" | sed "s/^/$(date -u +%H:%M:%S) soak | /" || oracle_exit=$? # pipefail: the oracle's
+
+if [ "${producer_exit:-1}" != 0 ] && [ "${pills_exit:-1}" != 0 ]; then
+  say "FAIL: the producer exited ${producer_exit:-?} and no pills were put after it (${pills_exit:-not tried})"
+  failed=1
+fi
+for n in $(seq 1 $CONSUMERS); do
+  [ "${consumer_exit[$n]:-1}" = 0 ] || { say "FAIL: consumer-$n exited ${consumer_exit[$n]:-?}"; failed=1; }
+done
+[ "$join_exit" = 0 ] || { say "FAIL: join exited $join_exit"; failed=1; }
+[ "${max_lag:-0}" -le $((MAXSIZE + PARTITIONS)) ] || { say "FAIL: lag $max_lag above maxsize + pills"; failed=1; }
+[ "$oracle_exit" = 0 ] || failed=1
+say "ended after $(( $(date +%s) - started )) s: $([ "$failed" = 0 ] && echo PASS || echo FAIL)"
+exit "$failed"
