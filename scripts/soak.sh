@@ -358,6 +358,11 @@ if [ -f "$work/kills" ]; then
     "$work/consumer-1.err" | tail -n "$kills" | cut -d' ' -f1 | paste -d' ' "$work/kills" - | awk '
       function sec(x, a) { split(x, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
       NF == 4 { printf "%.1f ", sec($4) - sec($3) }')"
+  # The same from the new JVM's first line: what the group protocol takes once the process is up.
+  say "consumer-1 from the restarted JVM's first log line to its partition back, s: $(grep -E \
+    '^[0-9:.]* INFO (ServiceMetrics - Metrics at|Rebalance - Assigned)' "$work/consumer-1.err" | awk '
+      function sec(x, a) { split(x, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+      /Metrics at/ { up = sec($1); n++ } /Assigned/ && n > 1 && up { printf "%.1f ", sec($1) - up; up = 0 }')"
 fi
 moves=0
 for n in $(seq 1 $CONSUMERS); do
