@@ -263,6 +263,9 @@ while true; do
     producer_exit=0
     wait "$producer_pid" || producer_exit=$?
     events="${events:+$events, }producer exited $producer_exit"
+    # Assignments after this point come from consumers leaving once their pills are done: no work moves then.
+    for n in $(seq 1 $CONSUMERS); do echo "$n $(grep -c 'Assigned \[' "$work/consumer-$n.err" || true)"; done \
+      > "$work/assignment-count-at-pills"
     say "producer exited $producer_exit after ${t}s: $(grep -E '^Producer (done|failed|stopped)' "$work/producer.out" || true)"
     if [ "$stopped" = 1 ] && [ "$producer_exit" = 1 ] && grep -q '^Producer stopped by signal' "$work/producer.out"; then
       # Stopped between items, as asked: the run's pills come from a producer with the same run id and no items.
@@ -367,13 +370,17 @@ fi
 moves=0
 for n in $(seq 1 $CONSUMERS); do
   before=$(awk -v n="$n" '$1 == n { print $2 }' "$work/initial-assignment")
+  until=$(awk -v n="$n" '$1 == n { print $2 }' "$work/assignment-count-at-pills" 2>/dev/null || true)
   initial=$(awk -v n="$n" '$1 == n { $1 = ""; $2 = ""; print }' "$work/initial-assignment" | xargs)
-  { grep -o 'Assigned \[.*\]' "$work/consumer-$n.err" || true; } | tail -n "+$((before + 1))" | tr -d '[],' \
-    | sed 's/^Assigned //' > "$work/assignments-$n"
+  { grep -o 'Assigned \[.*\]' "$work/consumer-$n.err" || true; } | head -n "${until:-1000000}" \
+    | tail -n "+$((before + 1))" | tr -d '[],' | sed 's/^Assigned //' > "$work/assignments-$n"
+  after=$({ grep -o 'Assigned \[.*\]' "$work/consumer-$n.err" || true; } | tail -n "+$((${until:-1000000} + 1))" \
+    | sed 's/^Assigned //' | xargs)
   later=$(sort "$work/assignments-$n" | uniq -c | awk '{ c = $1; $1 = ""; printf "%dx [%s] ", c, substr($0, 2) }')
   other=$(awk -v i="$initial" '$0 != i' "$work/assignments-$n" | sort -u | xargs)
   [ -z "$other" ] || moves=$((moves + 1))
-  say "consumer-$n: held $initial when items started; assignments during the run: ${later:-none}${other:+; MOVED: held $other}"
+  say "consumer-$n: held $initial when items started; assignments while items flowed: ${later:-none}${other:+;" \
+    "MOVED: held $other}${after:+; after the producer ended: $after}"
 done
 rejected=$(cat "$work"/consumer-*.err | grep -c 'Commit rejected after a rebalance' || true)
 say "partition moves after the start: $moves consumers held another partition; commits rejected after a rebalance: $rejected"
