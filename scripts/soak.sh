@@ -356,16 +356,24 @@ if [ -f "$work/kills" ]; then
     "$(awk -v total="$(grep -c '^Skipped' "$work/consumer-1.out" || true)" '
         { if (NR > 1) printf "%d ", $2 - prev; prev = $2 } END { if (NR) printf "%d", total - prev }' "$work/kills")" \
     "(one commit interval of work, 1 s at --work-ms $WORK_MS, is $((1000 / (WORK_MS > 0 ? WORK_MS : 1))) items)"
-  # From the SIGKILL to the restarted consumer's "Assigned" line (both in local time on this machine).
-  say "consumer-1 from SIGKILL to its partition back, s: $(grep -o '^[0-9:.]* INFO Rebalance - Assigned' \
-    "$work/consumer-1.err" | tail -n "$kills" | cut -d' ' -f1 | paste -d' ' "$work/kills" - | awk '
-      function sec(x, a) { split(x, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
-      NF == 4 { printf "%.1f ", sec($4) - sec($3) }')"
-  # The same from the new JVM's first line: what the group protocol takes once the process is up.
-  say "consumer-1 from the restarted JVM's first log line to its partition back, s: $(grep -E \
-    '^[0-9:.]* INFO (ServiceMetrics - Metrics at|Rebalance - Assigned)' "$work/consumer-1.err" | awk '
-      function sec(x, a) { split(x, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
-      /Metrics at/ { up = sec($1); n++ } /Assigned/ && n > 1 && up { printf "%.1f ", sec($1) - up; up = 0 }')"
+  # From each SIGKILL to the restarted consumer's first "Assigned" line, and from the new JVM's first log line to it
+  # (what the group protocol takes once the process is up). Times are local, as the services log them.
+  awk 'function sec(x, a) { split(x, a, ":"); return a[1] * 3600 + a[2] * 60 + a[3] }
+    NR == FNR { kill[++k] = sec($3); next }
+    / INFO ServiceMetrics - Metrics at / { up[++u] = sec($1) }
+    / INFO Rebalance - Assigned / { got[++g] = sec($1) }
+    END {
+      for (i = 1; i <= k; i++) {
+        for (x = 1; x <= u && up[x] < kill[i]; x++) {}
+        for (y = 1; y <= g && got[y] < kill[i]; y++) {}
+        for (z = 1; z <= g && x <= u && got[z] < up[x]; z++) {}
+        total = total (y <= g ? sprintf("%.1f ", got[y] - kill[i]) : "- ")
+        protocol = protocol (x <= u && z <= g ? sprintf("%.1f ", got[z] - up[x]) : "- ")
+      }
+      print total; print protocol
+    }' "$work/kills" "$work/consumer-1.err" > "$work/restart-times"
+  say "consumer-1 from SIGKILL to its partition back, s: $(sed -n 1p "$work/restart-times")"
+  say "consumer-1 from the restarted JVM's first log line to its partition back, s: $(sed -n 2p "$work/restart-times")"
 fi
 moves=0
 for n in $(seq 1 $CONSUMERS); do
@@ -383,7 +391,11 @@ for n in $(seq 1 $CONSUMERS); do
     "MOVED: held $other}${after:+; after the producer ended: $after}"
 done
 rejected=$(cat "$work"/consumer-*.err | grep -c 'Commit rejected after a rebalance' || true)
-say "partition moves after the start: $moves consumers held another partition; commits rejected after a rebalance: $rejected"
+# Consumers 2..N are never killed: an assignment of theirs while items flowed is a rebalance of the group (a restart
+# with the same instance id causes none).
+rebalances=$(for n in $(seq 2 $CONSUMERS); do wc -l < "$work/assignments-$n"; done | sort -n | tail -1)
+say "partition moves while items flowed: $moves consumers held another partition; assignments of the consumers" \
+  "never killed (group rebalances): $rebalances; commits rejected after a rebalance: $rejected"
 put=$(grep -c '^Produced' "$work/producer.out" || true)
 say "producer: $put items acknowledged in ${DURATION} s ($((put / DURATION))/s);" \
   "$(grep -o 'Backpressure: .*' "$work/producer.err" || echo 'no backpressure line')"
