@@ -41,7 +41,11 @@ FLAGS
 }
 
 bad_flag() { echo "soak.sh: $1 (see --help)" >&2; exit 2; }
-need_int() { [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge "${3:-1}" ] || bad_flag "$1 must be a whole number >= ${3:-1}, got '${2}'"; }
+need_int() { # FLAG VALUE [LEAST]
+  if ! [[ "$2" =~ ^[0-9]+$ ]] || [ "$2" -lt "${3:-1}" ]; then
+    bad_flag "$1 must be a whole number >= ${3:-1}, got '${2}'"
+  fi
+}
 
 MINUTES=10 SMOKE=0 INTERVAL_MS=20 MAXSIZE=200 WORK_MS=20 KILL_EVERY=60 PAUSE_SECONDS=10 SESSION_TIMEOUT_MS="" KEEP=0
 while [ $# -gt 0 ]; do
