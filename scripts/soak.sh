@@ -237,12 +237,18 @@ heap_mb() { # PORT: used heap and old generation in MB, "used/old", or "-" when 
 lags() { # FILE: the total lag of each of join's snapshots (the first "lag" of a line; the partitions' follow it)
   sed -n 's/^{"event":"lag",.*"topicExists":[a-z]*,"lag":\([0-9]*\),.*/\1/p' "$1" 2>/dev/null || true
 }
-last_lag() { lags "$work/join.out" | tail -1; }
+last_lag() { # the latest snapshot's lag, or "?" when join took none since the last call (broker paused or slow)
+  local n
+  n=$(lags "$work/join.out" | wc -l)
+  if [ "$n" -gt "${lag_lines:-0}" ]; then lags "$work/join.out" | tail -1; else echo "?"; fi
+  lag_lines=$n
+}
 
 printf 't_s\tlag\tproducer\tconsumer-1\tconsumer-2\tconsumer-3\tapplied\tskipped\tevent\n' > "$work/samples.tsv"
 sample() { # T EVENT
   local lag applied skipped heaps=() n
-  lag=$(last_lag)
+  last_lag > "$work/lag-now" # not in $(...): last_lag keeps its count in this shell
+  lag=$(cat "$work/lag-now")
   heaps+=("$(heap_mb "$METRICS_BASE")")
   for n in $(seq 1 $CONSUMERS); do heaps+=("$(heap_mb $((METRICS_BASE + n)))"); done
   applied=$({ cat "$work"/applied-*.log 2>/dev/null || true; } | wc -l)
@@ -332,7 +338,7 @@ join_pid=""
 
 # --- report ---------------------------------------------------------------------------------------------------------
 echo
-say "timeline (heap: used/old generation MB, from each service's /metrics; '-' while it was not up)"
+say "timeline (heap: used/old generation MB, from each service's /metrics, '-' while it was not up; lag '?': join took no snapshot since the line before)"
 column -t -s $'\t' "$work/samples.tsv" | sed 's/^/    /'
 
 lags "$work/join.out" > "$work/lags"
