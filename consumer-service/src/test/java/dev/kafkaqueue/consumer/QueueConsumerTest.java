@@ -236,6 +236,28 @@ class QueueConsumerTest {
         assertThat(dlt.history()).isEmpty();
     }
 
+    @Test
+    void aStopFinishesTheItemInHandAndCommitsItButStartsNoOther() {
+        givenRecords(item(0), item(1), item(2), pill());
+        CountDownLatch secondStarted = new CountDownLatch(1);
+        QueueConsumer[] self = new QueueConsumer[1];
+        ItemProcessor slow = item -> {
+            if (item.id() == 1) {
+                secondStarted.countDown();
+                self[0].stop();
+                TimeUnit.MILLISECONDS.sleep(300); // still working when the stop comes
+            }
+            processed.add(item.id());
+        };
+        self[0] = consumer(settings(CommitMode.BATCH, 0), slow);
+
+        int exit = self[0].run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).containsExactly(0L, 1L);
+        assertThat(committed.get(P0).offset()).isEqualTo(2);
+    }
+
     private QueueConsumer consumer(ConsumerSettings settings, ItemProcessor processor) {
         return new QueueConsumer(settings, processor, DedupWindow.inMemory(100), () -> kafka,
                 () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)), metrics);
