@@ -139,7 +139,7 @@ final class QueueConsumer {
         metrics.bind(kafka);
         TaskDone taskDone = new TaskDone(settings.commitMode(), settings.commitInterval(),
                 new Commits(kafka, wakeups), dedup::flush);
-        RecordHandler.AfterRecord after = settings.commitMode() == CommitMode.PER_RECORD
+        RecordHandler.AfterRecord after = settings.commitMode().workerAwaitsCommit()
                 ? task -> awaitCommit(taskDone, task)
                 : task -> { };
         RecordHandler handler = new RecordHandler(closure, dedup, retrying, writer, items, meters, settings.count(),
@@ -241,8 +241,7 @@ final class QueueConsumer {
 
     /** True when the work this consumer could still receive is done: every partition is closed by a pill. */
     private boolean runClosed(Consumer<byte[], byte[]> kafka, TaskDone taskDone) {
-        if (settings.commitMode() == CommitMode.NONE) {
-            // Without commits the group cannot share closures: only what this consumer read counts.
+        if (!settings.commitMode().sharesClosures()) {
             return taskDone.idle() && closure.closedLocally(kafka.assignment());
         }
         taskDone.commitNow(); // the check reads the group's commits, ours included

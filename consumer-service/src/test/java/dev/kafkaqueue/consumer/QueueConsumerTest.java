@@ -258,6 +258,30 @@ class QueueConsumerTest {
         assertThat(committed.get(P0).offset()).isEqualTo(2);
     }
 
+    @Test
+    void manyUnorderedItemsEndOnThePillWithEverythingCommitted() {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            records.add(item(i));
+        }
+        records.add(pill());
+        givenRecords(records.toArray(ConsumerRecord[]::new));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        ItemProcessor jittery = item -> {
+            TimeUnit.MICROSECONDS.sleep(random.split().nextInt(3_000));
+            synchronized (processed) {
+                processed.add(item.id());
+            }
+        };
+
+        int exit = consumer(settings(CommitMode.BATCH, 0, 4, Ordering.UNORDERED), jittery).run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).hasSize(300);
+        assertThat(committed.get(P0).offset()).isEqualTo(301);
+        assertThat(committed.get(P0).metadata()).startsWith("kafka-queue:pill:r1:");
+    }
+
     private QueueConsumer consumer(ConsumerSettings settings, ItemProcessor processor) {
         return new QueueConsumer(settings, processor, DedupWindow.inMemory(100), () -> kafka,
                 () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)), metrics);

@@ -41,13 +41,14 @@ class LongWorkIT {
     @Test
     void itemsLongerThanMaxPollIntervalAreAppliedOnceWithNoEviction() throws IOException {
         String run = "long-work";
-        ServiceProcess producer = queue.producer().count(ITEMS).partitions(1).runId(run).run();
-        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
+        queue.createTopic(1);
         Path config = clientConfig();
-
         ServiceProcess worker = queue.consumer().workMs(WORK_MS).flag("--command-config", config.toString()).start();
         queue.awaitGroupAssigned(1, 1, Duration.ofSeconds(60));
         ServiceProcess standby = queue.consumer().workMs(WORK_MS).flag("--command-config", config.toString()).start();
+        queue.awaitGroupAssigned(2, 1, Duration.ofSeconds(60)); // both in the group before the run's items and pill
+        ServiceProcess producer = queue.producer().count(ITEMS).partitions(1).runId(run).run();
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
 
         assertThat(worker.awaitExit(EXIT_TIMEOUT)).as(worker.output()).isZero();
         assertThat(standby.awaitExit(EXIT_TIMEOUT)).as(standby.output()).isZero();
