@@ -35,8 +35,9 @@ class BoundedMemoryIT {
                 "--applied-log", applied.toString(), "--dedup-window", Integer.toString(DEDUP_WINDOW)));
         List<String> command = new ArrayList<>(List.of(ServiceProcess.javaBin()));
         command.addAll(ServiceProcess.JVM_FLAGS);
-        // Later flags win: the heap under test, and a dead JVM (exit 3) rather than a limping one on exhaustion.
-        command.addAll(List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError", "-jar",
+        // Later flags win: the heap under test, a dead JVM (exit 3) rather than a limping one on exhaustion, and the
+        // full JIT for a long run.
+        command.addAll(List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=4", "-jar",
                 TestQueue.jar("consumer.jar").toString()));
         command.addAll(args);
         ServiceProcess consumer = queue.track(ServiceProcess.start("consumer-64m", command));
