@@ -3,6 +3,7 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kafkaqueue.common.ExitCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,7 +130,7 @@ class BrokerPauseIT {
         System.out.printf("BROKER_PAUSE_FAIL producer_exit_after_ms=%d%n",
                 Duration.ofNanos(System.nanoTime() - paused).toMillis());
 
-        assertThat(exit).as(producer.output()).isEqualTo(1);
+        assertThat(exit).as(producer.output()).isEqualTo(ExitCode.FAILURE);
         Matcher failed = producer.firstMatch(FAILED);
         assertThat(failed).as("the failure is reported\n" + producer.output()).isNotNull();
         List<Producer.Produced> produced = Producer.produced(producer);

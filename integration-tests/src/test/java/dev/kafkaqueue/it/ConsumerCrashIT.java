@@ -60,7 +60,7 @@ class ConsumerCrashIT {
                     return unfinished >= 3 && unfinished <= 6 && Consumer.ids(first).size() > MAX_POLL_RECORDS;
                 });
         first.sigkill();
-        assertThat(first.awaitExit(Duration.ofSeconds(30))).as("killed").isEqualTo(137);
+        assertThat(first.awaitExit(Duration.ofSeconds(30))).as("killed").isEqualTo(ServiceProcess.EXIT_SIGKILL);
 
         // The first consumer is gone: what it applied and what it committed are final.
         int appliedAtKill = Consumer.applied(applied).size();
