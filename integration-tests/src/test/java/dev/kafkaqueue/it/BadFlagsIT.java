@@ -3,6 +3,7 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kafkaqueue.common.ExitCode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,7 +125,7 @@ class BadFlagsIT {
 
         String stderr = stderr(process);
         System.out.printf("BAD_FLAG case=\"%s\" exit=%d millis=%d%n", name, exit, took.toMillis());
-        assertThat(exit).as(process.output()).isEqualTo(2);
+        assertThat(exit).as(process.output()).isEqualTo(ExitCode.USAGE);
         for (String fragment : expected) {
             assertThat(stderr).as("standard error of " + name).contains(fragment.replace(DIR, dir.toString()));
         }
@@ -147,7 +148,7 @@ class BadFlagsIT {
 
         System.out.printf("BAD_FLAG case=\"unreachable bootstrap (%s)\" exit=%d millis=%d%n", service, exit,
                 took.toMillis());
-        assertThat(exit).as(process.output()).isEqualTo(2);
+        assertThat(exit).as(process.output()).isEqualTo(ExitCode.USAGE);
         assertThat(stderr(process))
                 .contains("no Kafka broker at bootstrap.servers=localhost:1 answered within 3s")
                 .contains("--connect-timeout")
@@ -170,7 +171,7 @@ class BadFlagsIT {
                 ? queue.producer().count(1).flag("--command-config", config.toString()).start()
                 : queue.consumer().flag("--command-config", config.toString()).start();
 
-        assertThat(process.awaitExit(EXIT_TIMEOUT)).as(process.output()).isEqualTo(2);
+        assertThat(process.awaitExit(EXIT_TIMEOUT)).as(process.output()).isEqualTo(ExitCode.USAGE);
         assertThat(stderr(process)).contains("--command-config sets " + key + "=")
                 .contains("but this service requires " + key + "=" + required);
     }

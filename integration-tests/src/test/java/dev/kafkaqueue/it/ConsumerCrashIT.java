@@ -54,7 +54,7 @@ class ConsumerCrashIT {
                 .until(() -> Consumer.ids(first).size() >= items / 3
                         && committedItems(records, queue.lag().committed()) > 0);
         first.sigkill();
-        assertThat(first.awaitExit(Duration.ofSeconds(30))).as("killed").isEqualTo(137);
+        assertThat(first.awaitExit(Duration.ofSeconds(30))).as("killed").isEqualTo(ServiceProcess.EXIT_SIGKILL);
         int appliedAtKill = Consumer.applied(applied).size();
         long committedAtKill = committedItems(records, queue.lag().committed());
 

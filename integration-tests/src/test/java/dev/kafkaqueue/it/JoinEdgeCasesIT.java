@@ -3,6 +3,7 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kafkaqueue.common.ExitCode;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -20,10 +21,11 @@ class JoinEdgeCasesIT {
     void anEmptyTopicWithNoCommitsIsDone() {
         queue.createTopic(2);
 
-        ServiceProcess join = queue.join().timeout("10s").run();
+        Join.Exited join = queue.join().timeout("10s").runJson();
 
-        assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isZero();
-        assertThat(join.line(Join.DONE).text()).contains("all 2 partitions");
+        assertThat(join.exitCode()).as(join.process().output()).isEqualTo(ExitCode.OK);
+        assertThat(join.output().result().outcome()).isEqualTo("DONE");
+        assertThat(join.output().last().partitions()).containsOnlyKeys(0, 1);
     }
 
     @Test
@@ -31,10 +33,10 @@ class JoinEdgeCasesIT {
         ServiceProcess producer = queue.producer().count(3).partitions(2).run();
         assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
 
-        ServiceProcess join = queue.join().timeout("3s").interval("500ms").run();
+        Join.Exited join = queue.join().timeout("3s").interval("500ms").runJson();
 
-        assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isEqualTo(3);
-        Join.Table last = Join.lastTable(join);
+        assertThat(join.exitCode()).as(join.process().output()).isEqualTo(ExitCode.TIMEOUT);
+        Join.Table last = join.output().last();
         assertThat(last.members()).isZero();
         assertThat(last.totalLag()).as("3 items + 2 pills, none committed").isEqualTo(5);
         Map<Integer, Long> ends = queue.lag().ends();

@@ -43,6 +43,9 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** The exit code of a process ended by SIGKILL ({@link #sigkill()}): 128 + 9, as the shell reports it. */
+    static final int EXIT_SIGKILL = 128 + 9;
+
     /** JVM flags for every service: a small heap, and a quick start on two shared cores. */
     static final List<String> JVM_FLAGS = List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
