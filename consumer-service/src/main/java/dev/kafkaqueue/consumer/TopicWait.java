@@ -73,8 +73,9 @@ final class TopicWait {
                     break; // stopped while asking
                 }
                 if (nextReminder != 0) {
-                    out.println("Topic " + topic + " exists now, with " + description.partitions().size()
-                            + " partitions");
+                    int partitions = description.partitions().size();
+                    out.println("Topic " + topic + " exists now, with " + partitions
+                            + (partitions == 1 ? " partition" : " partitions"));
                 }
                 return ExitCode.OK;
             } catch (UnknownTopicOrPartitionException e) {
