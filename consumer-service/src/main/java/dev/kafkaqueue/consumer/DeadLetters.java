@@ -116,11 +116,13 @@ final class DeadLetters implements Closeable {
     }
 
     /**
-     * Dead letters written with a Kafka producer for the cluster, opened at the first dead letter. The client
-     * properties are checked now, so that a bad command config fails at startup.
+     * Dead letters written with a Kafka producer for the cluster, opened at the first dead letter.
      */
     static DeadLetters create(ClientConfig client, String topic, Duration timeout) {
         Map<String, Object> props = producerProperties(client, timeout);
+        // Checked here, so that a client property Kafka refuses fails at startup (exit 2), not at the first dead letter.
+        new ProducerConfig(props);
+        new AdminClientConfig(adminProperties(client));
         return new DeadLetters(source -> open(client, props, source, topic, timeout), topic, timeout);
     }
 
@@ -162,7 +164,7 @@ final class DeadLetters implements Closeable {
             try {
                 sink = open.apply(record.topic());
             } catch (KafkaException e) {
-                throw new DeadLetterException(topic, record, "cannot open a producer: " + Topics.rootMessage(e), e);
+                throw new DeadLetterException(topic, record, "cannot open the dead-letter producer: " + Topics.rootMessage(e), e);
             }
         }
         return sink;
@@ -248,7 +250,7 @@ final class DeadLetters implements Closeable {
     private static Sink open(ClientConfig client, Map<String, Object> props, String source, String topic,
                              Duration timeout) {
         DeadLetterSizing.Limits limits;
-        try (Admin admin = Admin.create(adminProperties(client, timeout))) {
+        try (Admin admin = Admin.create(adminProperties(client))) {
             limits = DeadLetterSizing.prepare(admin, source, topic, timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -270,14 +272,11 @@ final class DeadLetters implements Closeable {
         return new Sink(new KafkaProducer<>(sized), limit);
     }
 
-    private static Map<String, Object> adminProperties(ClientConfig client, Duration timeout) {
+    private static Map<String, Object> adminProperties(ClientConfig client) {
         Map<String, Object> props = client.clientProperties();
         props.keySet().removeIf(key -> key.startsWith("transactional."));
         props.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "kafka-queue-dead-letters-admin");
-        // Bounded like the writes: sizing must not hold the poll loop longer than a write could.
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE,
-                timeout.toMillis()));
-        return props;
+        return props; // no client-wide timeouts: DeadLetterSizing gives every call its share of one deadline
     }
 
     private static Map<String, Object> producerProperties(ClientConfig client, Duration timeout) {
