@@ -100,8 +100,12 @@ final class DeadLetters implements Closeable {
      * @param timeout  the longest wait for one write's acknowledgement
      */
     DeadLetters(Producer<byte[], byte[]> producer, String topic, Duration timeout) {
-        this(source -> new Sink(producer, BROKER_DEFAULT_MAX_MESSAGE_BYTES), topic, timeout);
-        this.sink = new Sink(producer, BROKER_DEFAULT_MAX_MESSAGE_BYTES);
+        this(new Sink(producer, BROKER_DEFAULT_MAX_MESSAGE_BYTES), topic, timeout);
+    }
+
+    private DeadLetters(Sink open, String topic, Duration timeout) {
+        this(source -> open, topic, timeout);
+        this.sink = open;
     }
 
     /**
@@ -115,12 +119,10 @@ final class DeadLetters implements Closeable {
         this.timeout = timeout;
     }
 
-    /**
-     * Dead letters written with a Kafka producer for the cluster, opened at the first dead letter.
-     */
+    /** Dead letters written with a Kafka producer for the cluster, opened at the first dead letter. */
     static DeadLetters create(ClientConfig client, String topic, Duration timeout) {
         Map<String, Object> props = producerProperties(client, timeout);
-        // Checked here, so that a client property Kafka refuses fails at startup (exit 2), not at the first dead letter.
+        // Checked now, so that a client property Kafka refuses fails at startup (exit 2), not at the first dead letter.
         new ProducerConfig(props);
         new AdminClientConfig(adminProperties(client));
         return new DeadLetters(source -> open(client, props, source, topic, timeout), topic, timeout);
@@ -164,7 +166,8 @@ final class DeadLetters implements Closeable {
             try {
                 sink = open.apply(record.topic());
             } catch (KafkaException e) {
-                throw new DeadLetterException(topic, record, "cannot open the dead-letter producer: " + Topics.rootMessage(e), e);
+                throw new DeadLetterException(topic, record,
+                        "cannot open the dead-letter producer: " + Topics.rootMessage(e), e);
             }
         }
         return sink;
