@@ -64,22 +64,23 @@ final class TopicWait {
     /** Waits until the topic exists or {@link #stop()}; returns {@link ExitCode#OK} either way. */
     int await() throws Exception {
         long started = System.nanoTime();
-        long nextReminder = 0;
-        String trouble = null;
+        long nextReminder = started;
+        boolean waited = false;
         while (!stopped.isDone()) {
+            String trouble = null;
             try {
                 TopicDescription description = describe();
                 if (description == null) {
                     break; // stopped while asking
                 }
-                if (nextReminder != 0) {
+                if (waited) {
                     int partitions = description.partitions().size();
                     out.println("Topic " + topic + " exists now, with " + partitions
                             + (partitions == 1 ? " partition" : " partitions"));
                 }
                 return ExitCode.OK;
             } catch (UnknownTopicOrPartitionException e) {
-                trouble = null;
+                // the answer this wait is for: not yet
             } catch (TimeoutException e) {
                 trouble = "the cluster did not answer within " + callTimeout.toSeconds() + "s";
             } catch (ExecutionException e) {
@@ -89,14 +90,13 @@ final class TopicWait {
                 trouble = "the cluster answered " + Topics.rootMessage(e);
             }
             long now = System.nanoTime();
-            if (nextReminder == 0) {
-                out.println("Waiting for topic " + topic + " to be created" + (trouble == null ? "" : " (" + trouble
-                        + ")"));
-                nextReminder = now + REMINDER_INTERVAL.toNanos();
-            } else if (now - nextReminder >= 0) {
-                out.println("Still waiting for topic " + topic + " to be created, after "
-                        + TimeUnit.NANOSECONDS.toSeconds(now - started) + "s" + (trouble == null ? ""
-                        : " (" + trouble + ")"));
+            if (now - nextReminder >= 0) {
+                String why = trouble == null ? "" : " (" + trouble + ")";
+                out.println(waited
+                        ? "Still waiting for topic " + topic + " to be created, after "
+                                + TimeUnit.NANOSECONDS.toSeconds(now - started) + "s" + why
+                        : "Waiting for topic " + topic + " to be created" + why);
+                waited = true;
                 nextReminder = now + REMINDER_INTERVAL.toNanos();
             }
             pause(CHECK_INTERVAL);
