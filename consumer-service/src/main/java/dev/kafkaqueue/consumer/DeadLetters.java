@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * headers naming the source topic, partition and offset, the error class and its message.
  *
  * <p>Each write waits for its acknowledgement, so the caller commits the source offset only once the record is safe
- * in the dead-letter topic. Bad records are rare, so a synchronous write costs nothing on the normal path.
+ * in the dead-letter topic. Bad records are rare, so a synchronous write costs nothing on the normal path. Safe for
+ * concurrent use by the worker threads: the producer is opened once, under a lock, and Kafka's producer is
+ * thread-safe.
  *
  * <p>The producer is opened at the first dead letter, sized by {@link DeadLetterSizing} for the largest record the
  * source topic holds; that is also when a missing dead-letter topic is created with room for such records.
@@ -92,6 +94,7 @@ final class DeadLetters implements Closeable {
     private final Function<String, Sink> open;
     private final String topic;
     private final Duration timeout;
+    /** Null until the first dead letter; guarded by {@code this}. */
     private Sink sink;
 
     /**
@@ -155,13 +158,13 @@ final class DeadLetters implements Closeable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (sink != null) {
             sink.producer().close(Duration.ofSeconds(5));
         }
     }
 
-    private Sink sink(ConsumerRecord<byte[], byte[]> record) {
+    private synchronized Sink sink(ConsumerRecord<byte[], byte[]> record) {
         if (sink == null) {
             try {
                 sink = open.apply(record.topic());

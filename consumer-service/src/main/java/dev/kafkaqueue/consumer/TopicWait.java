@@ -82,12 +82,12 @@ final class TopicWait {
             } catch (UnknownTopicOrPartitionException e) {
                 // the answer this wait is for: not yet
             } catch (TimeoutException e) {
-                trouble = "the cluster did not answer within " + callTimeout.toSeconds() + "s";
+                trouble = "last check: no answer within " + callTimeout.toSeconds() + "s";
             } catch (ExecutionException e) {
                 if (!Topics.isRetriable(e)) {
                     throw e; // e.g. no DESCRIBE on the topic: waiting would not help
                 }
-                trouble = "the cluster answered " + Topics.rootMessage(e);
+                trouble = "last check: " + Topics.rootMessage(e);
             }
             long now = System.nanoTime();
             if (now - nextReminder >= 0) {
