@@ -2,6 +2,7 @@ package dev.kafkaqueue.consumer;
 
 import dev.kafkaqueue.common.ConnectionOptions;
 import dev.kafkaqueue.common.DurationConverter;
+import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.common.GracefulShutdown;
 import dev.kafkaqueue.common.ItemLog;
 import dev.kafkaqueue.common.ServiceMetrics;
@@ -124,6 +125,9 @@ final class ConsumerCommand implements Callable<Integer> {
         OptionalInt port = Settings.port("--metrics-port", metricsPort);
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
+            if (!TopicWait.untilCreated(admin, topic, settings.connectTimeout())) {
+                return ExitCode.OK; // a signal ended the wait before there was anything to consume
+            }
         }
         try (DedupWindow dedup = settings.appliedLog()
                         .map(file -> DedupWindow.open(file, settings.dedupWindow()))
