@@ -51,16 +51,48 @@ public final class ItemLog {
             out.println(line);
             return;
         }
+        if (mode == Mode.AUTO && count == AUTO_LINES + 1) {
+            // Said once, so that a person reading the log knows the item lines did not just stop.
+            out.printf(Locale.ROOT, "%s: %d item lines shown; from now on a summary every %ds "
+                    + "(--item-log each prints every item)%n", noun, AUTO_LINES, Duration.ofNanos(summaryEveryNanos)
+                    .toSeconds());
+        }
         long now = System.nanoTime();
         if (now - nextSummaryNanos >= 0) {
             nextSummaryNanos = now + summaryEveryNanos;
-            double seconds = Math.max(1e-9, (now - startedNanos) / 1e9);
-            out.printf(Locale.ROOT, "%s %d items so far (%.0f/s)%n", noun, count, count / seconds);
+            out.printf(Locale.ROOT, "%s %s so far (%.0f/s)%n", noun, items(count), rate(now));
         }
+    }
+
+    /**
+     * Prints the final summary: {@code Produced 5 items in all in 0.4s (12/s)}. With {@link Mode#EACH} every item
+     * already has its line, and nothing is printed.
+     */
+    public synchronized void finish() {
+        if (mode == Mode.EACH) {
+            return;
+        }
+        long now = System.nanoTime();
+        out.printf(Locale.ROOT, "%s %s in all in %.1fs (%.0f/s)%n", noun, items(count), (now - startedNanos) / 1e9,
+                rate(now));
     }
 
     /** Items counted so far. */
     public synchronized long count() {
         return count;
+    }
+
+    /** "1 item", "2 items": the count with its noun. */
+    public static String items(long n) {
+        return plural(n, "item");
+    }
+
+    /** {@code n} and {@code noun}, with an "s" unless n is 1: "1 pill", "3 partitions". */
+    public static String plural(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    private double rate(long now) {
+        return count / Math.max(1e-9, (now - startedNanos) / 1e9);
     }
 }

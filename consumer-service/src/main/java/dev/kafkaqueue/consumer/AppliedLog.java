@@ -34,7 +34,7 @@ final class AppliedLog implements Closeable {
     /**
      * Opens (or creates) the file and reads what it already holds.
      *
-     * @throws IllegalArgumentException naming the file when it cannot be read or written
+     * @throws dev.kafkaqueue.common.InvalidSettingException naming the file when it cannot be read or written
      */
     static AppliedLog open(Path file) {
         try {
@@ -44,7 +44,7 @@ final class AppliedLog implements Closeable {
             lines.stream().filter(line -> !line.isBlank()).forEach(log.applied::add);
             return log;
         } catch (IOException e) {
-            throw new IllegalArgumentException("--applied-log: cannot use '" + file + "': " + e.getMessage(), e);
+            throw new dev.kafkaqueue.common.InvalidSettingException("--applied-log: cannot use '" + file + "': " + e.getMessage(), e);
         }
     }
 

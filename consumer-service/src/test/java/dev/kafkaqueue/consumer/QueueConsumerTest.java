@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kafkaqueue.common.ClientConfig;
 import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.common.ItemLog;
+import dev.kafkaqueue.common.QueueAddress;
 import dev.kafkaqueue.common.QueueMessage;
 import dev.kafkaqueue.common.RecordCodec;
 import dev.kafkaqueue.common.ServiceMetrics;
@@ -176,7 +177,8 @@ class QueueConsumerTest {
     }
 
     private static ConsumerSettings settings(CommitMode mode, int count) {
-        return new ConsumerSettings(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers", Duration.ZERO, mode,
+        return new ConsumerSettings(new QueueAddress(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers"),
+                Duration.ZERO, mode,
                 count, TOPIC + ".DLT", Optional.empty(), 2, Duration.ofMillis(1), null, ItemLog.Mode.EACH,
                 Duration.ofSeconds(1));
     }
