@@ -45,7 +45,7 @@ public final class Topics {
             }
             throw new StartupException("no Kafka broker at bootstrap.servers=" + bootstrapServers
                     + " answered within " + timeout.toSeconds() + "s (" + rootMessage(e) + "); check "
-                    + "--bootstrap-servers, or wait longer with --connect-timeout", e);
+                    + "--bootstrap-server, or wait longer with --connect-timeout", e);
         }
     }
 
