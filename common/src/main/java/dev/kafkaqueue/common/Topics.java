@@ -65,7 +65,7 @@ public final class Topics {
         try {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.of(replicationFactor))))
                     .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            log.info("Created topic {} with {} partitions", topic, partitions);
+            log.info("Created topic {} with {}", topic, ItemLog.plural(partitions, "partition"));
             return partitions;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicExistsException) {

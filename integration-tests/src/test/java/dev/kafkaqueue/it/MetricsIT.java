@@ -43,7 +43,7 @@ class MetricsIT {
     private static final int PARTITIONS = 3;
     /** Long enough that the last item is still unfinished when the test sees it produced and freezes the group. */
     private static final int WORK_MS = 400;
-    private static final Pattern BACKPRESSURE_LOG = Pattern.compile("Backpressure: waited (\\d+) times, (\\d+) ms in all");
+    private static final Pattern BACKPRESSURE_LOG = Pattern.compile("Backpressure: waited (\\d+) times?, (\\d+) ms in all");
     private static final Pattern DEAD_LETTERED = Pattern.compile("^Dead-lettered ");
     private static final Path SAMPLE = Path.of("/tmp/kq/metrics-sample.txt");
 

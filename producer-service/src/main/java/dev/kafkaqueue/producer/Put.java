@@ -146,7 +146,12 @@ final class Put {
             if (error != null) {
                 gate.failed();
                 if (sendFailure.compareAndSet(null, error)) {
-                    log.error("Send of item {} failed; no more items will be put: {}", item.id(), error.toString());
+                    if (isFenced(error)) {
+                        log.warn("Item {} not put: a newer producer with the same --transactional-id took over",
+                                item.id());
+                    } else {
+                        log.error("Send of item {} failed; no more items will be put: {}", item.id(), error.toString());
+                    }
                 }
                 return;
             }
@@ -179,8 +184,8 @@ final class Put {
 
     private int report(Ending ending, Transactions tx) {
         if (settings.pacing().maxsize() > 0) {
-            log.info("Backpressure: waited {} times, {} ms in all (maxsize {})", gate.waits(), gate.waited().toMillis(),
-                    settings.pacing().maxsize());
+            log.info("Backpressure: waited {}, {} ms in all (maxsize {})", plural(gate.waits(), "time"),
+                    gate.waited().toMillis(), settings.pacing().maxsize());
         }
         String acked = acknowledged.get() + " of " + items(settings.run().count()) + " acknowledged";
         switch (ending) {
@@ -206,7 +211,7 @@ final class Put {
             }
             default -> {
                 double seconds = (System.nanoTime() - startedNanos) / 1e9;
-                out.println(String.format(Locale.ROOT, "Producer done: %s and %s acknowledged in %.1fs (%.0f items/s)"
+                out.println(String.format(Locale.ROOT, "Producer done: %s and %s acknowledged in %.1fs (%.1f items/s)"
                                 + " (run %s)", items(acknowledged.get()), plural(pillsAcknowledged.get(), "pill"),
                         seconds, acknowledged.get() / Math.max(seconds, 1e-3), settings.run().runId()));
                 return ExitCode.OK;

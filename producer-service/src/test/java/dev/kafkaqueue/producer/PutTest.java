@@ -47,7 +47,7 @@ class PutTest {
         assertThat(producer.history().subList(3, 5)).extracting(r -> r.partition()).containsExactly(0, 1);
         assertThat(producer.flushed()).isTrue();
         assertThat(text()).containsPattern("Producer done: 3 items and 2 pills acknowledged in \\d+\\.\\d+s "
-                + "\\(\\d+ items/s\\) \\(run run-1\\)");
+                + "\\(\\d+\\.\\d items/s\\) \\(run run-1\\)");
     }
 
     @Test
