@@ -65,7 +65,7 @@ public final class ItemLog {
     }
 
     /**
-     * Prints the final summary: {@code Produced 5 items in all in 0.4s (12/s)}. With {@link Mode#EACH} every item
+     * Prints the final summary: {@code Produced in all: 5 items in 0.4s (12/s)}. With {@link Mode#EACH} every item
      * already has its line, and nothing is printed.
      */
     public synchronized void finish() {
@@ -73,7 +73,8 @@ public final class ItemLog {
             return;
         }
         long now = System.nanoTime();
-        out.printf(Locale.ROOT, "%s %s in all in %.1fs (%.0f/s)%n", noun, items(count), (now - startedNanos) / 1e9,
+        // "Produced in all: ...", never "Produced 5 ...": scripts read "Produced <id> (partition ...)" lines as ids.
+        out.printf(Locale.ROOT, "%s in all: %s in %.1fs (%.0f/s)%n", noun, items(count), (now - startedNanos) / 1e9,
                 rate(now));
     }
 

@@ -30,7 +30,7 @@ class ItemLogTest {
         log.item("Consumed 0");
         log.finish();
 
-        assertThat(text()).startsWith("Consumed 1 item in all in ").doesNotContain("Consumed 0");
+        assertThat(text()).startsWith("Consumed in all: 1 item in ").doesNotContain("Consumed 0");
     }
 
     @Test

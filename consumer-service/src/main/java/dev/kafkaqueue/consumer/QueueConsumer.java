@@ -142,7 +142,8 @@ final class QueueConsumer {
             } finally {
                 commitProcessed(); // whatever ended the loop, what was processed is done
             }
-            System.out.println("Consumer done: " + itemsProcessed + " items processed, " + deadLettered
+            items.finish();
+            System.out.println("Consumer done: " + ItemLog.items(itemsProcessed) + " processed, " + deadLettered
                     + " dead-lettered (" + reason + ")");
             return ExitCode.OK;
         } catch (DeadLetters.DeadLetterException e) {
