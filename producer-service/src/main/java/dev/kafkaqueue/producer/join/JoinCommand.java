@@ -44,11 +44,15 @@ public final class JoinCommand implements Callable<Integer> {
             description = "Longest wait; default ${DEFAULT-VALUE} (env QUEUE_TIMEOUT).")
     Duration timeout;
 
-    @Option(names = {"--lag-interval", "--interval"}, paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(names = "--lag-interval", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:QUEUE_LAG_INTERVAL:-200ms}",
             description = "Time between lag samples, as for the producer; default ${DEFAULT-VALUE} "
-                    + "(env QUEUE_LAG_INTERVAL). --interval is the old name.")
+                    + "(env QUEUE_LAG_INTERVAL). --interval is the old name, still accepted.")
     Duration lagInterval;
+
+    /** The old name of {@code --lag-interval}; wins when given. */
+    @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class, hidden = true)
+    Duration oldInterval;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "${env:QUEUE_COUNT}",
             description = {"The items the run put (env QUEUE_COUNT). join is not done while the topic holds fewer "
@@ -75,7 +79,8 @@ public final class JoinCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JoinSettings settings = new JoinSettings(connection.address(), timeout, lagInterval,
+        JoinSettings settings = new JoinSettings(connection.address(), timeout,
+                oldInterval == null ? lagInterval : oldInterval,
                 count == null ? OptionalLong.empty() : OptionalLong.of(count),
                 closed ? Join.Condition.CLOSED : Join.Condition.LAG_ZERO,
                 json ? JoinSettings.Display.JSON
