@@ -45,11 +45,20 @@ public final class ItemLog {
     }
 
     /** Counts one item and prints its line, or a summary when one is due. */
-    public synchronized void item(String line) {
+    public void item(String line) {
+        if (next()) {
+            out.println(line);
+        }
+    }
+
+    /**
+     * Counts one item and prints a summary when one is due. Returns true when the caller should print the item's own
+     * line, so a line that would not be printed is never built.
+     */
+    public synchronized boolean next() {
         count++;
         if (mode == Mode.EACH || (mode == Mode.AUTO && count <= AUTO_LINES)) {
-            out.println(line);
-            return;
+            return true;
         }
         if (mode == Mode.AUTO && count == AUTO_LINES + 1) {
             // Said once, so that a person reading the log knows the item lines did not just stop.
@@ -62,6 +71,7 @@ public final class ItemLog {
             nextSummaryNanos = now + summaryEveryNanos;
             out.printf(Locale.ROOT, "%s %s so far (%.0f/s)%n", noun, items(count), rate(now));
         }
+        return false;
     }
 
     /**

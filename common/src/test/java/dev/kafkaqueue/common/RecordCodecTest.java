@@ -24,6 +24,24 @@ class RecordCodecTest {
     }
 
     @Test
+    void fieldsInAnyOrderAndAnyIsoInstantAreReadToo() throws Exception {
+        String json = "{\"producedAt\":\"2026-11-24T10:00:00+01:00\",\"runId\":\"r1\",\"payload\":\"p\","
+                + "\"id\":7,\"type\":\"item\",\"schema\":1}";
+
+        assertThat(codec.decode(json.getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new QueueMessage.Item(7, "p", "r1", now.plusSeconds(0)));
+    }
+
+    @Test
+    void aDuplicatedFieldIsStillRejected() {
+        String json = "{\"schema\":1,\"type\":\"poison-pill\",\"runId\":\"a\",\"runId\":\"b\","
+                + "\"producedAt\":\"2026-11-24T09:00:00Z\"}";
+
+        assertThatThrownBy(() -> codec.decode(json.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(UnreadableRecordException.class).hasMessageContaining("runId");
+    }
+
+    @Test
     void aPillCannotBeMistakenForAnItem() {
         String json = new String(codec.encode(new QueueMessage.PoisonPill("r1", now)), StandardCharsets.UTF_8);
 

@@ -158,8 +158,10 @@ final class Put {
             gate.acknowledged(metadata.partition(), metadata.offset());
             acknowledged.incrementAndGet();
             putCounter.increment();
-            items.item("Produced " + item.id() + " (partition " + metadata.partition() + ", offset "
-                    + metadata.offset() + ")");
+            if (items.next()) { // the line is built only when it is printed
+                out.println("Produced " + item.id() + " (partition " + metadata.partition() + ", offset "
+                        + metadata.offset() + ")");
+            }
         });
     }
 
