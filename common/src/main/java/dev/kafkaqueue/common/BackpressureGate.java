@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,16 +72,26 @@ public final class BackpressureGate {
      *                          timeouts and retriable errors count as no progress until the deadline
      */
     public void acquire(Duration timeout) throws Exception {
+        acquire(timeout, new StopSignal());
+    }
+
+    /**
+     * Takes a slot, waiting while the bound is reached, unless {@code stop} is signalled first.
+     *
+     * @return true with a slot taken; false without one, when {@code stop} ended the wait (within one sample)
+     * @throws TimeoutException when no slot freed up within the timeout: the consumers are not making progress
+     * @throws Exception        when sampling the committed offsets fails for a reason that is not retriable
+     */
+    public boolean acquire(Duration timeout, StopSignal stop) throws Exception {
         if (tryAcquire()) {
-            return;
+            return true;
         }
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
         try {
             while (true) {
-                long untilNextSample = nextSampleNanos - System.nanoTime();
-                if (untilNextSample > 0) {
-                    TimeUnit.NANOSECONDS.sleep(untilNextSample);
+                if (stop.sleep(Duration.ofNanos(nextSampleNanos - System.nanoTime()))) {
+                    return false; // a signal must not wait out the timeout: the producer reports and exits
                 }
                 nextSampleNanos = System.nanoTime() + sampleIntervalNanos;
                 try {
@@ -98,10 +107,11 @@ public final class BackpressureGate {
                     log.info("backpressure: committed offsets not available yet: {}", e.toString());
                 }
                 if (tryAcquire()) {
-                    return;
+                    return true;
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    throw new TimeoutException("backpressure: " + unfinished() + " unfinished items (maxsize "
+                    throw new TimeoutException("backpressure: " + ItemLog.plural(unfinished(), "unfinished item")
+                            + " (maxsize "
                             + maxsize + ") for " + Duration.ofNanos(System.nanoTime() - started).toMillis()
                             + " ms: the consumers made no progress");
                 }

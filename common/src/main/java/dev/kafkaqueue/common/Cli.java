@@ -1,37 +1,45 @@
 package dev.kafkaqueue.common;
 
+import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Runs a picocli command with the services' conventions: bad flags and settings, and client properties a Kafka
- * client refuses, exit {@link ExitCode#USAGE} with a one-line message naming the flag or key; other failures exit
- * {@link ExitCode#FAILURE} with the cause logged once.
+ * Runs a picocli command with the services' conventions. Usage errors exit {@link ExitCode#USAGE} with a one-line
+ * message naming the flag, environment variable or key: flags picocli cannot parse, an
+ * {@link InvalidSettingException} from a settings record, a {@link StartupException}, and client properties a Kafka
+ * client refuses. Everything else exits {@link ExitCode#FAILURE} with the cause logged once.
  */
 public final class Cli {
 
     private static final Logger log = LoggerFactory.getLogger(Cli.class);
+    private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z0-9_]+)");
 
     private Cli() {
     }
 
-    /** Parses the arguments, runs the command and returns its exit code. */
+    /** Parses the arguments, runs the command (or the subcommand named in them) and returns its exit code. */
     public static int execute(Object command, String... args) {
         CommandLine cli = new CommandLine(command)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .registerConverter(Duration.class, new DurationConverter());
+        cli.setParameterExceptionHandler(Cli::badParameter);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof StartupException) {
+            if (e instanceof InvalidSettingException || e instanceof StartupException) {
                 return usage(commandLine, e.getMessage());
             }
             ConfigException config = configException(e);
             if (config != null) {
-                // A Kafka client refused a property from --command-config: bad configuration, not a run-time failure.
-                return usage(commandLine, "--command-config: " + config.getMessage());
+                return usage(commandLine, configMessage(config));
             }
             if (Topics.rootCause(e) instanceof AuthorizationException) {
                 // An ACL is missing: the broker's message names the resource, a stack trace adds nothing.
@@ -42,6 +50,49 @@ public final class Cli {
             return ExitCode.FAILURE;
         });
         return cli.execute(args);
+    }
+
+    /** Picocli's own report of a bad flag, naming the environment variable when the value came from one. */
+    private static int badParameter(CommandLine.ParameterException e, String[] args) {
+        CommandLine commandLine = e.getCommandLine();
+        PrintWriter err = commandLine.getErr();
+        String env = environmentSource(e.getArgSpec(), args);
+        err.println(e.getMessage() + (env == null ? "" : " (the value comes from the environment variable " + env
+                + ")"));
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        commandLine.usage(err, commandLine.getColorScheme());
+        return ExitCode.USAGE;
+    }
+
+    /** The environment variable an option's value came from, or null when it was given on the command line. */
+    static String environmentSource(ArgSpec spec, String[] args) {
+        if (!(spec instanceof OptionSpec option) || option.defaultValueString(false) == null) {
+            return null;
+        }
+        boolean onCommandLine = Arrays.stream(args).anyMatch(arg -> Arrays.stream(option.names())
+                .anyMatch(name -> arg.equals(name) || arg.startsWith(name + "=")));
+        if (onCommandLine) {
+            return null;
+        }
+        Matcher m = ENV.matcher(option.defaultValueString(false));
+        while (m.find()) {
+            if (System.getenv(m.group(1)) != null) {
+                return m.group(1);
+            }
+        }
+        return null;
+    }
+
+    /** Names what the user can change: the bootstrap servers, or the properties file. */
+    static String configMessage(ConfigException config) {
+        String message = config.getMessage();
+        if (message != null && message.contains("bootstrap")) {
+            // Kafka cannot resolve any bootstrap host: the address is wrong, whichever place it came from.
+            return "--bootstrap-server: " + message + "; check the host names in --bootstrap-server (or "
+                    + "bootstrap.servers in --command-config): none of them resolves";
+        }
+        // A Kafka client refused a property from --command-config: bad configuration, not a run-time failure.
+        return "--command-config: " + message;
     }
 
     private static int usage(CommandLine commandLine, String message) {

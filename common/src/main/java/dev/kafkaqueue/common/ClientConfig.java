@@ -27,8 +27,8 @@ public record ClientConfig(String bootstrapServers, Map<String, String> properti
     public ClientConfig {
         Objects.requireNonNull(properties, "properties");
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException(
-                    "--bootstrap-servers is required (or QUEUE_BOOTSTRAP_SERVERS, or bootstrap.servers in --command-config)");
+            throw new InvalidSettingException("--bootstrap-server is required (or QUEUE_BOOTSTRAP_SERVERS, or "
+                    + "bootstrap.servers in --command-config)");
         }
         properties = Map.copyOf(properties);
     }
@@ -38,7 +38,7 @@ public record ClientConfig(String bootstrapServers, Map<String, String> properti
      *
      * @param bootstrapServers the flag's value, or null to take {@code bootstrap.servers} from the file
      * @param commandConfig    a Java properties file, or null
-     * @throws IllegalArgumentException naming the file when it cannot be read, or when no bootstrap servers are given
+     * @throws InvalidSettingException naming the file when it cannot be read, or when no bootstrap servers are given
      */
     public static ClientConfig of(String bootstrapServers, Path commandConfig) {
         Map<String, String> properties = commandConfig == null ? Map.of() : load(commandConfig);
@@ -58,12 +58,12 @@ public record ClientConfig(String bootstrapServers, Map<String, String> properti
     /**
      * Puts a setting the service relies on for correctness, refusing a command config that says otherwise.
      *
-     * @throws IllegalArgumentException naming the key, the value found and the value required
+     * @throws InvalidSettingException naming the key, the value found and the value required
      */
     public static void putOwned(Map<String, Object> props, String key, Object value) {
         Object existing = props.get(key);
         if (existing != null && !String.valueOf(existing).equalsIgnoreCase(String.valueOf(value))) {
-            throw new IllegalArgumentException("--command-config sets " + key + "=" + existing
+            throw new InvalidSettingException("--command-config sets " + key + "=" + existing
                     + ", but this service requires " + key + "=" + value);
         }
         props.put(key, value);
@@ -74,7 +74,7 @@ public record ClientConfig(String bootstrapServers, Map<String, String> properti
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             loaded.load(reader);
         } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("--command-config: cannot read '" + file + "' ("
+            throw new InvalidSettingException("--command-config: cannot read '" + file + "' ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + "); it must be a readable Java properties file of Kafka client settings", e);
         }

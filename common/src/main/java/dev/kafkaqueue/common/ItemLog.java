@@ -60,17 +60,50 @@ public final class ItemLog {
         if (mode == Mode.EACH || (mode == Mode.AUTO && count <= AUTO_LINES)) {
             return true;
         }
+        if (mode == Mode.AUTO && count == AUTO_LINES + 1) {
+            // Said once, so that a person reading the log knows the item lines did not just stop.
+            out.printf(Locale.ROOT, "%s: %d item lines shown; from now on a summary every %ds "
+                    + "(--item-log each prints every item)%n", noun, AUTO_LINES, Duration.ofNanos(summaryEveryNanos)
+                    .toSeconds());
+        }
         long now = System.nanoTime();
         if (now - nextSummaryNanos >= 0) {
             nextSummaryNanos = now + summaryEveryNanos;
-            double seconds = Math.max(1e-9, (now - startedNanos) / 1e9);
-            out.printf(Locale.ROOT, "%s %d items so far (%.0f/s)%n", noun, count, count / seconds);
+            out.printf(Locale.ROOT, "%s %s so far (%.0f/s)%n", noun, items(count), rate(now));
         }
         return false;
+    }
+
+    /**
+     * Prints the final summary: {@code Produced in all: 5 items in 0.4s (12/s)}. With {@link Mode#EACH} every item
+     * already has its line, and nothing is printed.
+     */
+    public synchronized void finish() {
+        if (mode == Mode.EACH) {
+            return;
+        }
+        long now = System.nanoTime();
+        // "Produced in all: ...", never "Produced 5 ...": scripts read "Produced <id> (partition ...)" lines as ids.
+        out.printf(Locale.ROOT, "%s in all: %s in %.1fs (%.0f/s)%n", noun, items(count), (now - startedNanos) / 1e9,
+                rate(now));
     }
 
     /** Items counted so far. */
     public synchronized long count() {
         return count;
+    }
+
+    /** "1 item", "2 items": the count with its noun. */
+    public static String items(long n) {
+        return plural(n, "item");
+    }
+
+    /** {@code n} and {@code noun}, with an "s" unless n is 1: "1 pill", "3 partitions". */
+    public static String plural(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    private double rate(long now) {
+        return count / Math.max(1e-9, (now - startedNanos) / 1e9);
     }
 }

@@ -3,7 +3,6 @@ package dev.kafkaqueue.common;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -32,7 +31,9 @@ public final class Join {
         /** The timeout passed first. */
         TIMEOUT,
         /** Lag reached zero, but records were deleted before they were processed. */
-        LOST_WORK;
+        LOST_WORK,
+        /** A signal stopped the wait before the work was done. */
+        STOPPED;
 
         /** The process exit code for this outcome. */
         public int exitCode() {
@@ -40,8 +41,20 @@ public final class Join {
                 case DONE -> ExitCode.OK;
                 case TIMEOUT -> ExitCode.TIMEOUT;
                 case LOST_WORK -> ExitCode.LOST_WORK;
+                case STOPPED -> ExitCode.STOPPED;
             };
         }
+    }
+
+    /** What join waits for. */
+    public enum Condition {
+        /** Lag zero on every partition: the work put so far is done ({@link LagSnapshot#done()}). */
+        LAG_ZERO,
+        /**
+         * Lag zero, and every partition committed past a poison pill: the run's producer finished too
+         * ({@link LagSnapshot#doneAndClosed()}).
+         */
+        CLOSED
     }
 
     /**
@@ -58,25 +71,40 @@ public final class Join {
 
     private final LagReader reader;
     private final Duration interval;
-    private final boolean untilClosed;
+    private final Condition condition;
+    private final long minRecords;
 
     /**
      * @param reader   reads snapshots
      * @param interval time between snapshots; lag sampling never runs faster than this
      */
     public Join(LagReader reader, Duration interval) {
-        this(reader, interval, false);
+        this(reader, interval, Condition.LAG_ZERO, 0);
     }
 
-    private Join(LagReader reader, Duration interval, boolean untilClosed) {
+    private Join(LagReader reader, Duration interval, Condition condition, long minRecords) {
         this.reader = Objects.requireNonNull(reader, "reader");
         this.interval = Objects.requireNonNull(interval, "interval");
-        this.untilClosed = untilClosed;
+        this.condition = Objects.requireNonNull(condition, "condition");
+        this.minRecords = minRecords;
     }
 
     /** This join, also waiting until a poison pill closed every partition ({@link LagSnapshot#doneAndClosed()}). */
     public Join untilClosed() {
-        return new Join(reader, interval, true);
+        return until(Condition.CLOSED);
+    }
+
+    /** This join, waiting for {@code condition}. */
+    public Join until(Condition condition) {
+        return new Join(reader, interval, condition, minRecords);
+    }
+
+    /**
+     * This join, not done while the topic holds fewer than {@code records} records ({@link LagSnapshot#records()}):
+     * a {@code --count} that the log does not reach yet is not "all items done". 0 checks nothing.
+     */
+    public Join atLeastRecords(long records) {
+        return new Join(reader, interval, condition, records);
     }
 
     /**
@@ -87,6 +115,18 @@ public final class Join {
      */
     public Result await(String topic, String group, Duration timeout, Consumer<LagSnapshot> onSnapshot)
             throws InterruptedException {
+        return await(topic, group, timeout, onSnapshot, new StopSignal());
+    }
+
+    /**
+     * Waits until the group's work on the topic is done, the timeout passes, or {@code stop} is signalled
+     * ({@link Outcome#STOPPED}, with the last snapshot).
+     *
+     * @param onSnapshot called with every snapshot, for progress output
+     * @throws AuthorizationException when the principal may not describe the group or the topic
+     */
+    public Result await(String topic, String group, Duration timeout, Consumer<LagSnapshot> onSnapshot,
+                        StopSignal stop) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         LagSnapshot last = null;
         long lost = 0;
@@ -95,7 +135,7 @@ public final class Join {
                 last = reader.snapshot(topic, group);
                 lost = Math.max(lost, last.totalLost());
                 onSnapshot.accept(last);
-                if (untilClosed ? last.doneAndClosed() : last.done()) {
+                if (isDone(last)) {
                     return new Result(lost > 0 ? Outcome.LOST_WORK : Outcome.DONE, last, lost);
                 }
             } catch (ExecutionException | TimeoutException e) {
@@ -111,10 +151,20 @@ public final class Join {
                 }
             }
             long remaining = deadline - System.nanoTime();
+            if (stop.isStopped()) {
+                return new Result(Outcome.STOPPED, last, lost);
+            }
             if (remaining <= 0) {
                 return new Result(Outcome.TIMEOUT, last, lost);
             }
-            TimeUnit.NANOSECONDS.sleep(Math.min(remaining, interval.toNanos()));
+            if (stop.sleep(Duration.ofNanos(Math.min(remaining, interval.toNanos())))) {
+                return new Result(Outcome.STOPPED, last, lost);
+            }
         }
+    }
+
+    private boolean isDone(LagSnapshot snapshot) {
+        boolean lagDone = condition == Condition.CLOSED ? snapshot.doneAndClosed() : snapshot.done();
+        return lagDone && snapshot.records() >= minRecords;
     }
 }

@@ -29,6 +29,16 @@ public record LagSnapshot(String topic, String group, boolean topicExists, List<
         return partitions.stream().mapToLong(PartitionLag::lost).sum();
     }
 
+    /** Records on the topic now: end minus log start, summed over partitions (pills and markers included). */
+    public long records() {
+        return partitions.stream().mapToLong(p -> p.endOffset() - p.startOffset()).sum();
+    }
+
+    /** True when the group has no committed offset on any partition of the topic: it never finished an item here. */
+    public boolean neverCommitted() {
+        return topicExists && partitions.stream().allMatch(p -> p.committed() == null);
+    }
+
     /** {@code queue.join()}'s condition: the topic exists and every partition is done. */
     public boolean done() {
         return topicExists && !partitions.isEmpty() && partitions.stream().allMatch(PartitionLag::done);

@@ -36,8 +36,8 @@ public final class ServiceMetrics implements AutoCloseable {
     private final HttpServer server;
     private volatile boolean healthy = true;
 
-    private ServiceMetrics(String service, OptionalInt port) {
-        registry.config().commonTags("service", service);
+    private ServiceMetrics(OptionalInt port, String... tags) {
+        registry.config().commonTags(tags);
         new JvmMemoryMetrics().bindTo(registry);
         this.server = port.isPresent() ? serve(port.getAsInt()) : null;
     }
@@ -47,10 +47,21 @@ public final class ServiceMetrics implements AutoCloseable {
      *
      * @param service the {@code service} tag on every meter
      * @param port    where to serve {@code /metrics} and {@code /health}; 0 picks a free port; empty serves nothing
-     * @throws IllegalArgumentException naming the port when it cannot be bound
+     * @throws InvalidSettingException naming the port when it cannot be bound
      */
     public static ServiceMetrics start(String service, OptionalInt port) {
-        return new ServiceMetrics(service, port);
+        return new ServiceMetrics(port, "service", service);
+    }
+
+    /**
+     * Starts the metrics of a service working one queue: every meter is tagged {@code service}, {@code topic} and
+     * {@code group}, so that one Prometheus can tell queues apart.
+     *
+     * @param port where to serve {@code /metrics} and {@code /health}; 0 picks a free port; empty serves nothing
+     * @throws InvalidSettingException naming the port when it cannot be bound
+     */
+    public static ServiceMetrics start(String service, QueueAddress queue, OptionalInt port) {
+        return new ServiceMetrics(port, "service", service, "topic", queue.topic(), "group", queue.group());
     }
 
     /** Where meters are registered. */
@@ -113,7 +124,7 @@ public final class ServiceMetrics implements AutoCloseable {
             log.info("Metrics at http://localhost:{}/metrics, health at /health", http.getAddress().getPort());
             return http;
         } catch (IOException e) {
-            throw new IllegalArgumentException("--metrics-port=" + port + ": cannot listen (" + e.getMessage() + ")", e);
+            throw new InvalidSettingException("--metrics-port=" + port + ": cannot listen (" + e.getMessage() + ")", e);
         }
     }
 

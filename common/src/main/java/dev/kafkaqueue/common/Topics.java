@@ -45,7 +45,7 @@ public final class Topics {
             }
             throw new StartupException("no Kafka broker at bootstrap.servers=" + bootstrapServers
                     + " answered within " + timeout.toSeconds() + "s (" + rootMessage(e) + "); check "
-                    + "--bootstrap-servers, or wait longer with --connect-timeout", e);
+                    + "--bootstrap-server, or wait longer with --connect-timeout", e);
         }
     }
 
@@ -65,7 +65,7 @@ public final class Topics {
         try {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.of(replicationFactor))))
                     .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            log.info("Created topic {} with {} partitions", topic, partitions);
+            log.info("Created topic {} with {}", topic, ItemLog.plural(partitions, "partition"));
             return partitions;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicExistsException) {

@@ -79,4 +79,22 @@ class BackpressureGateTest {
                 .isInstanceOf(TimeoutException.class)
                 .hasMessageContaining("maxsize 1");
     }
+
+    @Test
+    void aStopSignalEndsAFullQueueWaitAtOnceWithoutASlot() throws Exception {
+        StopSignal stop = new StopSignal();
+        // The sample interval is an hour: only the stop signal can end this wait early.
+        BackpressureGate gate = new BackpressureGate(1, () -> {
+            stop.stop(); // the signal arrives while the producer waits on a full queue
+            return Map.of();
+        }, Duration.ofHours(1));
+        assertThat(gate.tryAcquire()).isTrue();
+
+        long started = System.nanoTime();
+        boolean acquired = gate.acquire(Duration.ofHours(1), stop);
+
+        assertThat(acquired).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        assertThat(gate.unfinished()).as("no slot taken").isEqualTo(1);
+    }
 }

@@ -46,10 +46,38 @@ class CliTest {
 
     @Test
     void aBadSettingExitsTwoWithItsMessage() {
-        int code = Cli.execute(new Throws(new IllegalArgumentException("--count=-1 is not allowed")));
+        int code = Cli.execute(new Throws(new InvalidSettingException("--count=-1 is not allowed")));
 
         assertThat(code).isEqualTo(ExitCode.USAGE);
         assertThat(err()).contains("Error: --count=-1 is not allowed");
+    }
+
+    @Test
+    void anIllegalArgumentThatIsNotASettingIsARunTimeFailureNotAUsageError() {
+        int code = Cli.execute(new Throws(new IllegalArgumentException("a bug, not the user's flags")));
+
+        assertThat(code).isEqualTo(ExitCode.FAILURE);
+        assertThat(err()).doesNotContain("Run with --help");
+    }
+
+    @Test
+    void anUnresolvableBootstrapHostNamesTheBootstrapServerNotTheCommandConfig() {
+        int code = Cli.execute(new Throws(new KafkaException("Failed to create new KafkaAdminClient",
+                new ConfigException("No resolvable bootstrap urls given in bootstrap.servers"))));
+
+        assertThat(code).isEqualTo(ExitCode.USAGE);
+        assertThat(err()).contains("Error: --bootstrap-server: No resolvable bootstrap urls", "host names")
+                .doesNotContain("--command-config:");
+    }
+
+    @Test
+    void aValueFromTheCommandLineIsNotBlamedOnTheEnvironment() {
+        picocli.CommandLine.Model.OptionSpec option = picocli.CommandLine.Model.OptionSpec.builder("--count")
+                .defaultValue("${env:PATH}").type(int.class).build();
+
+        assertThat(Cli.environmentSource(option, new String[] {"--count", "abc"})).isNull();
+        assertThat(Cli.environmentSource(option, new String[] {"--count=abc"})).isNull();
+        assertThat(Cli.environmentSource(option, new String[] {"--other"})).as("PATH is always set").isEqualTo("PATH");
     }
 
     @Test

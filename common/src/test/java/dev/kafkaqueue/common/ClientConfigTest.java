@@ -40,7 +40,8 @@ class ClientConfigTest {
 
     @Test
     void bootstrapServersAreRequired() {
-        assertThatThrownBy(() -> ClientConfig.of(null, null)).hasMessageContaining("--bootstrap-servers is required");
+        assertThatThrownBy(() -> ClientConfig.of(null, null)).isInstanceOf(InvalidSettingException.class)
+                .hasMessageContaining("--bootstrap-server is required");
     }
 
     @Test

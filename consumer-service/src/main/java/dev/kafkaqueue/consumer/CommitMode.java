@@ -3,6 +3,7 @@ package dev.kafkaqueue.consumer;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import picocli.CommandLine;
 
 /**
  * When the consumer calls {@code task_done()}: commits offsets, always after processing, never before. This type is
@@ -28,18 +29,26 @@ enum CommitMode {
         this.flag = flag;
     }
 
+    /** Picocli's converter for {@code --commit}: its error names the value and the allowed ones. */
+    static final class Converter implements CommandLine.ITypeConverter<CommitMode> {
+        @Override
+        public CommitMode convert(String value) {
+            return parse(value);
+        }
+    }
+
     /**
-     * Parses a {@code --commit} value.
+     * Parses a {@code --commit} value, in any case.
      *
-     * @throws IllegalArgumentException naming the value and the allowed ones
+     * @throws CommandLine.TypeConversionException naming the value and the allowed ones
      */
     static CommitMode parse(String value) {
         String wanted = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
         return Arrays.stream(values())
                 .filter(mode -> mode.flag.equals(wanted))
                 .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("--commit='" + value + "' is not allowed; use one of "
-                        + Arrays.stream(values()).map(m -> m.flag).collect(Collectors.joining(", "))));
+                .orElseThrow(() -> new CommandLine.TypeConversionException("'" + value + "' is not allowed; use one "
+                        + "of " + Arrays.stream(values()).map(m -> m.flag).collect(Collectors.joining(", "))));
     }
 
     /** True when finished offsets are committed at all. */

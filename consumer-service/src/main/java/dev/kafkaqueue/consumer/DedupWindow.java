@@ -75,7 +75,7 @@ final class DedupWindow implements Closeable {
     /**
      * A window kept in {@code file}: opens (or creates) it and reads the last {@code capacity} keys.
      *
-     * @throws IllegalArgumentException naming the file when it cannot be read or written
+     * @throws dev.kafkaqueue.common.InvalidSettingException naming the file when it cannot be read or written
      */
     static DedupWindow open(Path path, int capacity) {
         DedupWindow dedup = new DedupWindow(capacity, Optional.of(path));
@@ -94,7 +94,7 @@ final class DedupWindow implements Closeable {
                     StandardOpenOption.APPEND);
             return dedup;
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("--applied-log: cannot use '" + path + "': " + e.getMessage(), e);
+            throw new dev.kafkaqueue.common.InvalidSettingException("--applied-log: cannot use '" + path + "': " + e.getMessage(), e);
         }
     }
 

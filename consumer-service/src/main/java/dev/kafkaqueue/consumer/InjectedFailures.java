@@ -21,7 +21,7 @@ final class InjectedFailures implements ItemProcessor {
     /**
      * Wraps {@code next} as the spec says; an empty spec returns {@code next} itself.
      *
-     * @throws IllegalArgumentException naming the bad part of the spec
+     * @throws dev.kafkaqueue.common.InvalidSettingException naming the bad part of the spec
      */
     static ItemProcessor wrap(ItemProcessor next, String spec) {
         if (spec == null || spec.isBlank()) {
@@ -35,7 +35,7 @@ final class InjectedFailures implements ItemProcessor {
                 int times = idAndTimes.length > 1 ? Integer.parseInt(idAndTimes[1]) : Integer.MAX_VALUE;
                 failures.put(id, times);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--fail-items: '" + part + "' is not ID or ID:TIMES");
+                throw new dev.kafkaqueue.common.InvalidSettingException("--fail-items: '" + part + "' is not ID or ID:TIMES");
             }
         }
         return new InjectedFailures(next, failures);

@@ -172,8 +172,9 @@ final class QueueConsumer {
             System.out.println("Workers: " + workers.concurrency() + " threads, at most " + workers.mostBusy()
                     + " items in progress at once");
         }
-        System.out.println("Consumer done: " + handler.processed() + " items processed, " + handler.deadLettered()
-                + " dead-lettered (" + reason + ")");
+        items.finish();
+        System.out.println("Consumer done: " + ItemLog.items(handler.processed()) + " processed, "
+                + handler.deadLettered() + " dead-lettered (" + reason + ")");
         return ExitCode.OK;
     }
 

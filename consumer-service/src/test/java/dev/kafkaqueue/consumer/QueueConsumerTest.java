@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kafkaqueue.common.ClientConfig;
 import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.common.ItemLog;
+import dev.kafkaqueue.common.QueueAddress;
 import dev.kafkaqueue.common.QueueMessage;
 import dev.kafkaqueue.common.RecordCodec;
 import dev.kafkaqueue.common.ServiceMetrics;
@@ -219,8 +220,8 @@ class QueueConsumerTest {
             }
             processed.add(item.id());
         };
-        ConsumerSettings longBackoff = new ConsumerSettings(new ClientConfig("unused:9092", Map.of()), TOPIC,
-                "workers", Duration.ZERO, CommitMode.BATCH, Duration.ofSeconds(1), 0, TOPIC + ".DLT",
+        ConsumerSettings longBackoff = new ConsumerSettings(
+                new QueueAddress(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers"), Duration.ZERO, CommitMode.BATCH, Duration.ofSeconds(1), 0, TOPIC + ".DLT",
                 Optional.empty(), 100, 5, Duration.ofMinutes(10), null, ItemLog.Mode.EACH, Duration.ofSeconds(1), 1,
                 Ordering.PARTITION, Optional.empty());
         QueueConsumer consumer = consumer(longBackoff, failingOne);
@@ -292,7 +293,8 @@ class QueueConsumerTest {
     }
 
     private static ConsumerSettings settings(CommitMode mode, int count, int concurrency, Ordering ordering) {
-        return new ConsumerSettings(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers", Duration.ZERO, mode,
+        return new ConsumerSettings(new QueueAddress(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers"),
+                Duration.ZERO, mode,
                 Duration.ofSeconds(1), count, TOPIC + ".DLT", Optional.empty(), 100, 2, Duration.ofMillis(1), null,
                 ItemLog.Mode.EACH, Duration.ofSeconds(1), concurrency, ordering, Optional.empty());
     }

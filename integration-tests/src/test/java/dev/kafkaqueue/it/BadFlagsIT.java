@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -65,7 +66,15 @@ class BadFlagsIT {
                 badFlag("--count that is not a number", Service.CONSUMER, List.of("--count", "many"),
                         "Invalid value for option '--count'", "'many' is not an int"),
                 badFlag("unknown --commit mode", Service.CONSUMER, List.of("--commit", "sometimes"),
-                        "--commit='sometimes' is not allowed; use one of batch, per-record, none"),
+                        "Invalid value for option '--commit': 'sometimes' is not allowed; use one of batch, "
+                                + "per-record, none"),
+                badFlag("negative --count (join)", Service.JOIN, List.of("--count", "-1"),
+                        "--count=-1 is not allowed: it must be 0 or more"),
+                badFlag("unresolvable bootstrap host", Service.PRODUCER,
+                        List.of("--bootstrap-server", "no-such-host.invalid:9092"),
+                        "--bootstrap-server: No resolvable bootstrap urls", "check the host names"),
+                badFlag("negative --interval (producer)", Service.PRODUCER, List.of("--interval-ms", "-5"),
+                        "--interval=-5ms is not allowed: it must be 0 or more"),
                 badFlag("--command-config file missing", Service.PRODUCER,
                         List.of("--command-config", DIR + "/missing.properties"),
                         "--command-config: cannot read '" + DIR + "/missing.properties'", "NoSuchFileException",
@@ -87,7 +96,7 @@ class BadFlagsIT {
                         List.of("--retry-backoff", "soon"), "Invalid value for option '--retry-backoff'",
                         "'soon' is not a duration"),
                 badFlag("zero duration (join --timeout)", Service.JOIN, List.of("--timeout", "0s"),
-                        "--timeout=PT0S is not allowed: it must be above zero"),
+                        "--timeout=0s is not allowed: it must be above zero"),
                 badFlag("unknown flag (consumer)", Service.CONSUMER, List.of("--frobnicate"),
                         "Unknown option: '--frobnicate'", "Usage: consumer-service", "--commit=MODE"),
                 badFlag("unknown flag (producer)", Service.PRODUCER, List.of("--frobnicate", "7"),
@@ -111,7 +120,10 @@ class BadFlagsIT {
         Files.writeString(dir.resolve("malformed.properties"), "x=\\u00zz\n", StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("bad-value.properties"), "request.timeout.ms=soon\n", StandardCharsets.UTF_8);
         List<String> command = new ArrayList<>(service.prefix);
-        command.addAll(List.of("--bootstrap-servers", NOWHERE, "--group", "g"));
+        command.addAll(List.of("--group", "g"));
+        if (!args.contains("--bootstrap-server")) {
+            command.addAll(List.of("--bootstrap-server", NOWHERE));
+        }
         if (!args.contains("--topic")) {
             command.addAll(List.of("--topic", "t"));
         }
@@ -131,12 +143,31 @@ class BadFlagsIT {
         }
         assertThat(stderr).as("a message, not a stack trace").doesNotContain("\tat ");
         assertThat(took).as("fails at startup, before any network wait").isLessThan(QUICK);
+        if (args.contains("--bootstrap-server")) {
+            assertThat(stderr).as("no --command-config was given").doesNotContain("Error: --command-config");
+        }
+    }
+
+    /** A bad value from the environment names the variable, not only the flag it stands for. */
+    @ParameterizedTest
+    @EnumSource(value = Service.class, names = {"PRODUCER", "CONSUMER"})
+    void aBadEnvironmentVariableIsNamed(Service service) {
+        List<String> command = new ArrayList<>(service.prefix);
+        command.addAll(List.of("--bootstrap-server", NOWHERE, "--topic", "t", "--group", "g"));
+
+        ServiceProcess process = queue.track(ServiceProcess.startJar(service.name().toLowerCase(Locale.ROOT),
+                TestQueue.jar(service.jarProperty), command, Map.of("QUEUE_COUNT", "abc")));
+
+        assertThat(process.awaitExit(EXIT_TIMEOUT)).as(process.output()).isEqualTo(2);
+        assertThat(stderr(process)).contains("Invalid value for option '--count': 'abc' is not an int")
+                .contains("environment variable QUEUE_COUNT");
     }
 
     @ParameterizedTest
     @EnumSource(Service.class)
     void aBootstrapServerThatDoesNotAnswerFailsWithinTheConnectTimeout(Service service) {
         List<String> command = new ArrayList<>(service.prefix);
+        // The old spelling, still accepted beside Kafka's --bootstrap-server.
         command.addAll(List.of("--bootstrap-servers", NOWHERE, "--topic", "t", "--group", "g",
                 "--connect-timeout", "3s"));
 

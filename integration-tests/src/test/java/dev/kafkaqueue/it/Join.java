@@ -25,7 +25,7 @@ final class Join {
     static final Pattern TOTAL = Pattern.compile("^join: (\\S+) group (\\S+): lag (\\d+) \\(members (\\d+)\\)$");
     static final Pattern PARTITION =
             Pattern.compile("^join: {3}partition (\\d+) committed (\\d+|-) end (\\d+) lag (\\d+)(.*)$");
-    static final Pattern DONE = Pattern.compile("^join: done, lag 0 on all (\\d+) partitions of (\\S+) for group (\\S+)");
+    static final Pattern DONE = Pattern.compile("^join: done, lag 0 on all (\\d+) partitions? of (\\S+) for group (\\S+)");
 
     /** One partition of a snapshot; {@code committed} is null where the group never committed ("-" in the table). */
     record Row(int partition, Long committed, long end, long lag) {

@@ -45,7 +45,7 @@ class MetricsIT {
     /** Long enough that the last item is still unfinished when the test sees it produced and freezes the group. */
     private static final int WORK_MS = 400;
     private static final Pattern BACKPRESSURE_LOG =
-            Pattern.compile("Backpressure: waited (\\d+) times, (\\d+) ms in all");
+            Pattern.compile("Backpressure: waited (\\d+) times?, (\\d+) ms in all");
     private static final Pattern DEAD_LETTERED = Pattern.compile("^Dead-lettered ");
     /** Under the module's build directory (the tests run in the module's base directory), never in /tmp. */
     private static final Path SAMPLES = Path.of("target", "metrics-sample");

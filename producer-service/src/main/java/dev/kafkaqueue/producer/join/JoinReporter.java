@@ -1,4 +1,4 @@
-package dev.kafkaqueue.producer;
+package dev.kafkaqueue.producer.join;
 
 import dev.kafkaqueue.common.Join;
 import dev.kafkaqueue.common.LagSnapshot;
@@ -6,7 +6,6 @@ import dev.kafkaqueue.common.PartitionLag;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * Join progress for logs: a table of committed, end and lag per partition whenever it changes (and at least every
@@ -16,19 +15,19 @@ final class JoinReporter implements JoinDisplay {
 
     private final PrintStream out;
     private final long heartbeatNanos;
-    private final OptionalLong expectedItems;
+    private final JoinSettings settings;
     private List<PartitionLag> lastPrinted;
     private long lastPrintedNanos;
 
     /**
      * @param out           where lines go
      * @param heartbeat     the longest time between two tables while nothing changes
-     * @param expectedItems the items the run put, for the final line, if known
+     * @param settings      the join's settings, for the verdict
      */
-    JoinReporter(PrintStream out, Duration heartbeat, OptionalLong expectedItems) {
+    JoinReporter(PrintStream out, Duration heartbeat, JoinSettings settings) {
         this.out = out;
         this.heartbeatNanos = heartbeat.toNanos();
-        this.expectedItems = expectedItems;
+        this.settings = settings;
     }
 
     @Override
@@ -43,11 +42,11 @@ final class JoinReporter implements JoinDisplay {
     }
 
     @Override
-    public void finish(Join.Result result, Duration timeout) {
-        if (result.outcome() == Join.Outcome.TIMEOUT && result.last() != null) {
+    public void finish(Join.Result result) {
+        if (result.outcome() != Join.Outcome.DONE && result.last() != null) {
             print(result.last());
         }
-        out.println(JoinDisplay.verdict(result, timeout, expectedItems));
+        out.println(Verdict.line(result, settings));
         out.flush();
     }
 

@@ -1,4 +1,4 @@
-package dev.kafkaqueue.producer;
+package dev.kafkaqueue.producer.join;
 
 import dev.kafkaqueue.common.Join;
 import dev.kafkaqueue.common.LagSnapshot;
@@ -6,7 +6,6 @@ import dev.kafkaqueue.common.PartitionLag;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.OptionalLong;
 
 /**
  * Join progress on a terminal: one line redrawn in place with a bar of records done over records written, the rate
@@ -18,14 +17,14 @@ final class ProgressBarDisplay implements JoinDisplay {
 
     private final PrintStream out;
     private final boolean perPartition;
-    private final OptionalLong expectedItems;
+    private final JoinSettings settings;
     private long firstDone = -1;
     private long firstNanos;
 
-    ProgressBarDisplay(PrintStream out, boolean perPartition, OptionalLong expectedItems) {
+    ProgressBarDisplay(PrintStream out, JoinSettings settings) {
         this.out = out;
-        this.perPartition = perPartition;
-        this.expectedItems = expectedItems;
+        this.perPartition = settings.display() == JoinSettings.Display.PER_PARTITION;
+        this.settings = settings;
     }
 
     @Override
@@ -61,9 +60,9 @@ final class ProgressBarDisplay implements JoinDisplay {
     }
 
     @Override
-    public void finish(Join.Result result, Duration timeout) {
+    public void finish(Join.Result result) {
         out.println();
-        out.println(JoinDisplay.verdict(result, timeout, expectedItems));
+        out.println(Verdict.line(result, settings));
         out.flush();
     }
 }
