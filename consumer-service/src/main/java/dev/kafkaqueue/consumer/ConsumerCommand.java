@@ -131,7 +131,7 @@ final class ConsumerCommand implements Callable<Integer> {
         OptionalInt port = Settings.port("--metrics-port", metricsPort);
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
-            if (!TopicWait.untilCreated(admin, topic, settings.connectTimeout())) {
+            if (!TopicWait.untilCreated(admin, queue.topic(), settings.connectTimeout())) {
                 return ExitCode.OK; // a signal ended the wait before there was anything to consume
             }
         }
