@@ -1,15 +1,15 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ConnectionOptions;
-import dev.kafkaqueue.common.DurationConverter;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.GracefulShutdown;
-import dev.kafkaqueue.common.InvalidSettingException;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueAddress;
-import dev.kafkaqueue.common.ServiceMetrics;
-import dev.kafkaqueue.common.Settings;
-import dev.kafkaqueue.common.Topics;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.ConnectionOptions;
+import dev.kafkaqueue.service.DurationConverter;
+import dev.kafkaqueue.service.GracefulShutdown;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
+import dev.kafkaqueue.service.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

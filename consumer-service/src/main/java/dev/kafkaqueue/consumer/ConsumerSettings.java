@@ -1,10 +1,10 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.InvalidSettingException;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueAddress;
-import dev.kafkaqueue.common.Settings;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.ItemLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.Topics;
+import dev.kafkaqueue.queue.KafkaErrors;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +91,7 @@ final class DeadLetterSizing {
                 return Optional.of(false);
             }
             log.info("Cannot tell whether dead-letter topic {} exists ({}); leaving it as it is", topic,
-                    Topics.rootMessage(e));
+                    KafkaErrors.rootMessage(e));
             return Optional.empty();
         } catch (TimeoutException e) {
             log.info("Cannot tell whether dead-letter topic {} exists (no answer); leaving it as it is", topic);
@@ -123,7 +123,7 @@ final class DeadLetterSizing {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 // Without CREATE the broker may still create it on the first write (auto.create.topics.enable).
                 log.info("Cannot create dead-letter topic {} ({}); the first dead letter goes to it as the broker "
-                        + "allows", topic, Topics.rootMessage(e));
+                        + "allows", topic, KafkaErrors.rootMessage(e));
             }
             return Optional.empty();
         } catch (TimeoutException e) {
@@ -147,7 +147,7 @@ final class DeadLetterSizing {
             log.info("Topic {} reports no {}", topic, TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
         } catch (ExecutionException e) {
             log.info("Cannot read {} of topic {} ({}); the principal needs DESCRIBE_CONFIGS on it for dead letters "
-                    + "to be sized from it", TopicConfig.MAX_MESSAGE_BYTES_CONFIG, topic, Topics.rootMessage(e));
+                    + "to be sized from it", TopicConfig.MAX_MESSAGE_BYTES_CONFIG, topic, KafkaErrors.rootMessage(e));
         } catch (TimeoutException e) {
             log.info("Cannot read {} of topic {} (no answer)", TopicConfig.MAX_MESSAGE_BYTES_CONFIG, topic);
         } catch (NumberFormatException e) {

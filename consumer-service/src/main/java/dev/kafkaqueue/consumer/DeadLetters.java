@@ -1,7 +1,7 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.Topics;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.KafkaErrors;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -170,7 +170,7 @@ final class DeadLetters implements Closeable {
                 sink = open.apply(record.topic());
             } catch (KafkaException e) {
                 throw new DeadLetterException(topic, record,
-                        "cannot open the dead-letter producer: " + Topics.rootMessage(e), e);
+                        "cannot open the dead-letter producer: " + KafkaErrors.rootMessage(e), e);
             }
         }
         return sink;
@@ -186,7 +186,7 @@ final class DeadLetters implements Closeable {
                 + "--alter --entity-type topics --entity-name " + topic + " --add-config max.message.bytes=" + needed
                 + ")";
         String reason = "the record is " + size + " bytes with its headers, more than dead-letter topic " + topic
-                + " takes (" + Topics.rootMessage(tooLarge) + "); the whole record stays at " + where
+                + " takes (" + KafkaErrors.rootMessage(tooLarge) + "); the whole record stays at " + where
                 + " while the source's retention lasts; for whole copies, " + fix;
         RecordTooLargeException last = tooLarge;
         for (Truncation truncation : Truncation.values()) {
@@ -205,7 +205,7 @@ final class DeadLetters implements Closeable {
                 last = e;
             }
         }
-        throw new DeadLetterException(topic, record, "even an empty copy is too large (" + Topics.rootMessage(last)
+        throw new DeadLetterException(topic, record, "even an empty copy is too large (" + KafkaErrors.rootMessage(last)
                 + "); " + fix, last);
     }
 

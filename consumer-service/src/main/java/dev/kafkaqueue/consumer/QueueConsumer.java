@@ -1,9 +1,10 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.ServiceMetrics;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.Words;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -173,7 +174,7 @@ final class QueueConsumer {
                     + " items in progress at once");
         }
         items.finish();
-        System.out.println("Consumer done: " + ItemLog.items(handler.processed()) + " processed, "
+        System.out.println("Consumer done: " + Words.items(handler.processed()) + " processed, "
                 + handler.deadLettered() + " dead-lettered (" + reason + ")");
         return ExitCode.OK;
     }

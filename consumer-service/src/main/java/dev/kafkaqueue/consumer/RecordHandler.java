@@ -1,9 +1,9 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueMessage;
-import dev.kafkaqueue.common.RecordCodec;
-import dev.kafkaqueue.common.UnreadableRecordException;
+import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.queue.RecordCodec;
+import dev.kafkaqueue.queue.UnreadableRecordException;
+import dev.kafkaqueue.service.ItemLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;

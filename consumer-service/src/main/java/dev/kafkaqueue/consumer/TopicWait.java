@@ -1,8 +1,8 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.GracefulShutdown;
-import dev.kafkaqueue.common.Topics;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.KafkaErrors;
+import dev.kafkaqueue.service.GracefulShutdown;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -84,10 +84,10 @@ final class TopicWait {
             } catch (TimeoutException e) {
                 trouble = "last check: no answer within " + callTimeout.toSeconds() + "s";
             } catch (ExecutionException e) {
-                if (!Topics.isRetriable(e)) {
+                if (!KafkaErrors.isRetriable(e)) {
                     throw e; // e.g. no DESCRIBE on the topic: waiting would not help
                 }
-                trouble = "last check: " + Topics.rootMessage(e);
+                trouble = "last check: " + KafkaErrors.rootMessage(e);
             }
             long now = System.nanoTime();
             if (now - nextReminder >= 0) {

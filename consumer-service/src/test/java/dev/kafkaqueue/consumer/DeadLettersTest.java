@@ -3,7 +3,7 @@ package dev.kafkaqueue.consumer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kafkaqueue.common.UnreadableRecordException;
+import dev.kafkaqueue.queue.UnreadableRecordException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;

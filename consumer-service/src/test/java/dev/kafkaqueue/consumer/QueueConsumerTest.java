@@ -2,13 +2,13 @@ package dev.kafkaqueue.consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueAddress;
-import dev.kafkaqueue.common.QueueMessage;
-import dev.kafkaqueue.common.RecordCodec;
-import dev.kafkaqueue.common.ServiceMetrics;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.queue.RecordCodec;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -32,9 +35,6 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The poll loop against Kafka's MockConsumer and MockProducer: no broker. */

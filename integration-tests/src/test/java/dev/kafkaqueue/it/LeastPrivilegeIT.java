@@ -4,8 +4,8 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.it.SecuredBroker.User;
+import dev.kafkaqueue.queue.ExitCode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

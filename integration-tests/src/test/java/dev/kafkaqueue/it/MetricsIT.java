@@ -3,8 +3,8 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.it.Consumer.Commit;
+import dev.kafkaqueue.queue.ExitCode;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

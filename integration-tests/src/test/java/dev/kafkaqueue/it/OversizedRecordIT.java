@@ -96,7 +96,7 @@ class OversizedRecordIT {
                 .contains("RecordTooLargeException", "raise max.message.bytes of topic " + deadLetterTopic);
         assertThat(copy.sourceTopic()).isEqualTo(queue.topic());
         assertThat(copy.source()).isEqualTo(new DeadLetterTopic.Source(sent.partition(), sent.offset()));
-        assertThat(copy.errorClass()).isEqualTo("dev.kafkaqueue.common.UnreadableRecordException");
+        assertThat(copy.errorClass()).isEqualTo("dev.kafkaqueue.queue.UnreadableRecordException");
 
         assertThat(consumer.stderr()).as("the warning says what to change")
                 .anyMatch(l -> l.text().contains("wrote a truncated copy")

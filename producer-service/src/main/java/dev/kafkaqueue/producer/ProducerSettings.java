@@ -1,9 +1,9 @@
 package dev.kafkaqueue.producer;
 
-import dev.kafkaqueue.common.InvalidSettingException;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueAddress;
-import dev.kafkaqueue.common.Settings;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.ItemLog;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;

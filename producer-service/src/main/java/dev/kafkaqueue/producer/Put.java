@@ -1,15 +1,15 @@
 package dev.kafkaqueue.producer;
 
-import static dev.kafkaqueue.common.ItemLog.items;
-import static dev.kafkaqueue.common.ItemLog.plural;
+import static dev.kafkaqueue.queue.Words.items;
+import static dev.kafkaqueue.queue.Words.plural;
 
-import dev.kafkaqueue.common.BackpressureGate;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueMessage;
-import dev.kafkaqueue.common.RecordCodec;
-import dev.kafkaqueue.common.StopSignal;
-import dev.kafkaqueue.common.Topics;
+import dev.kafkaqueue.queue.BackpressureGate;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.KafkaErrors;
+import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.queue.RecordCodec;
+import dev.kafkaqueue.queue.StopSignal;
+import dev.kafkaqueue.service.ItemLog;
 import io.micrometer.core.instrument.Counter;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -200,7 +200,7 @@ final class Put {
             }
             case SEND_FAILED -> {
                 out.println("Producer failed: " + acked + "; a send failed: "
-                        + Topics.rootMessage(sendFailure.get()));
+                        + KafkaErrors.rootMessage(sendFailure.get()));
                 return ExitCode.FAILURE;
             }
             case BACKPRESSURE_TIMEOUT -> {

@@ -1,12 +1,12 @@
 package dev.kafkaqueue.producer;
 
-import dev.kafkaqueue.common.ConnectionOptions;
-import dev.kafkaqueue.common.DurationConverter;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueAddress;
-import dev.kafkaqueue.common.ServiceMetrics;
-import dev.kafkaqueue.common.Settings;
 import dev.kafkaqueue.producer.join.JoinCommand;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.ConnectionOptions;
+import dev.kafkaqueue.service.DurationConverter;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;

@@ -1,15 +1,15 @@
 package dev.kafkaqueue.producer;
 
-import dev.kafkaqueue.common.BackpressureGate;
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.GracefulShutdown;
-import dev.kafkaqueue.common.LagReader;
-import dev.kafkaqueue.common.ServiceMetrics;
-import dev.kafkaqueue.common.StopSignal;
-import dev.kafkaqueue.common.Topics;
 import dev.kafkaqueue.producer.join.JoinRunner;
 import dev.kafkaqueue.producer.join.JoinSettings;
+import dev.kafkaqueue.queue.BackpressureGate;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.LagReader;
+import dev.kafkaqueue.queue.StopSignal;
+import dev.kafkaqueue.service.GracefulShutdown;
+import dev.kafkaqueue.service.ServiceMetrics;
+import dev.kafkaqueue.service.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;

@@ -2,12 +2,12 @@ package dev.kafkaqueue.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.common.BackpressureGate;
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueAddress;
-import dev.kafkaqueue.common.StopSignal;
+import dev.kafkaqueue.queue.BackpressureGate;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.StopSignal;
+import dev.kafkaqueue.service.ItemLog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

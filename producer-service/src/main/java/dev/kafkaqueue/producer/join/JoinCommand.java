@@ -1,12 +1,12 @@
 package dev.kafkaqueue.producer.join;
 
-import dev.kafkaqueue.common.ConnectionOptions;
-import dev.kafkaqueue.common.DurationConverter;
-import dev.kafkaqueue.common.GracefulShutdown;
-import dev.kafkaqueue.common.Join;
-import dev.kafkaqueue.common.LagReader;
-import dev.kafkaqueue.common.StopSignal;
-import dev.kafkaqueue.common.Topics;
+import dev.kafkaqueue.queue.Join;
+import dev.kafkaqueue.queue.LagReader;
+import dev.kafkaqueue.queue.StopSignal;
+import dev.kafkaqueue.service.ConnectionOptions;
+import dev.kafkaqueue.service.DurationConverter;
+import dev.kafkaqueue.service.GracefulShutdown;
+import dev.kafkaqueue.service.Topics;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package dev.kafkaqueue.producer.join;
 
-import dev.kafkaqueue.common.Join;
-import dev.kafkaqueue.common.LagSnapshot;
+import dev.kafkaqueue.queue.Join;
+import dev.kafkaqueue.queue.LagSnapshot;
 import java.io.PrintStream;
 import java.time.Duration;
 

@@ -1,8 +1,8 @@
 package dev.kafkaqueue.producer.join;
 
-import dev.kafkaqueue.common.Join;
-import dev.kafkaqueue.common.LagSnapshot;
-import dev.kafkaqueue.common.PartitionLag;
+import dev.kafkaqueue.queue.Join;
+import dev.kafkaqueue.queue.LagSnapshot;
+import dev.kafkaqueue.queue.PartitionLag;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.kafkaqueue.producer.join;
 
-import dev.kafkaqueue.common.Join;
-import dev.kafkaqueue.common.LagReader;
-import dev.kafkaqueue.common.StopSignal;
+import dev.kafkaqueue.queue.Join;
+import dev.kafkaqueue.queue.LagReader;
+import dev.kafkaqueue.queue.StopSignal;
 import java.io.PrintStream;
 
 /**

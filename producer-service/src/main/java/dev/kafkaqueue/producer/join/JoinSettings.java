@@ -1,8 +1,8 @@
 package dev.kafkaqueue.producer.join;
 
-import dev.kafkaqueue.common.Join;
-import dev.kafkaqueue.common.QueueAddress;
-import dev.kafkaqueue.common.Settings;
+import dev.kafkaqueue.queue.Join;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalLong;

@@ -3,9 +3,9 @@ package dev.kafkaqueue.producer.join;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kafkaqueue.common.Join;
-import dev.kafkaqueue.common.LagSnapshot;
-import dev.kafkaqueue.common.PartitionLag;
+import dev.kafkaqueue.queue.Join;
+import dev.kafkaqueue.queue.LagSnapshot;
+import dev.kafkaqueue.queue.PartitionLag;
 import java.io.PrintStream;
 import java.time.Instant;
 

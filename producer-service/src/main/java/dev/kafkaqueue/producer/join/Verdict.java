@@ -1,10 +1,10 @@
 package dev.kafkaqueue.producer.join;
 
-import static dev.kafkaqueue.common.ItemLog.plural;
+import static dev.kafkaqueue.queue.Words.plural;
 
-import dev.kafkaqueue.common.Join;
-import dev.kafkaqueue.common.LagSnapshot;
-import dev.kafkaqueue.common.Settings;
+import dev.kafkaqueue.queue.Join;
+import dev.kafkaqueue.queue.LagSnapshot;
+import dev.kafkaqueue.queue.Settings;
 import java.util.OptionalLong;
 
 /** Why a join ended, in one sentence: the text line's verdict and the JSON result's {@code reason}. */

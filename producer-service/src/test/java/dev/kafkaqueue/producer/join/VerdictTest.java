@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.Join;
-import dev.kafkaqueue.common.LagSnapshot;
-import dev.kafkaqueue.common.PartitionLag;
-import dev.kafkaqueue.common.QueueAddress;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.Join;
+import dev.kafkaqueue.queue.LagSnapshot;
+import dev.kafkaqueue.queue.PartitionLag;
+import dev.kafkaqueue.queue.QueueAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
