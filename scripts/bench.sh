@@ -79,6 +79,7 @@ OUT=$(cd "$OUT" && pwd)
 LOGS=$OUT/logs
 RUNS_FILE=$OUT/runs.jsonl
 : > "$RUNS_FILE"
+cut -d' ' -f1 /proc/loadavg > "$OUT/load-start" 2>/dev/null || true # other work on the machine shows in the times
 ln -sfn "$OUT" target/bench/latest 2>/dev/null || true
 H=scripts/bench-helpers
 PREFIX=bench-$stamp # topic and group names: a real cluster may hold an earlier run's

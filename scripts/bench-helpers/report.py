@@ -58,7 +58,7 @@ def machine():
     except (OSError, StopIteration):
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(mem_gb, 1), "os": os_name,
-            "kernel": platform.release(), "java": run(["java", "-version"])}
+            "kernel": platform.release(), "java": run(["java", "-version"]), "load_1min_end": os.getloadavg()[0]}
 
 
 def e2e(out):
@@ -154,12 +154,12 @@ def summarize(runs, args):
 
 def markdown(s, meta):
     p, c = s["produce"], s["consume"]
+    m = meta["machine"]
+    load = f'load average (1 min) {m.get("load_1min_start", "n/a")} at the start, {m["load_1min_end"]:.1f} at the end'
     head = [f'Mode `{meta["mode"]}`, {meta["when"]}, `{meta["command"]}`.',
-            f'Broker: {meta["broker"]}. Machine: {meta["machine"]["cores"]} cores ({meta["machine"]["cpu"]}), '
-            f'{meta["machine"]["memory_gb"]} GB, {meta["machine"]["os"]}, {meta["machine"]["java"]}.', ""]
-    lines = head if not c["n"] else [f'Mode `{meta["mode"]}`, {meta["when"]}, `{meta["command"]}`.',
-             f'Broker: {meta["broker"]}. Machine: {meta["machine"]["cores"]} cores ({meta["machine"]["cpu"]}), '
-             f'{meta["machine"]["memory_gb"]} GB, {meta["machine"]["os"]}, {meta["machine"]["java"]}.',
+            f'Broker: {meta["broker"]}. Machine: {m["cores"]} cores ({m["cpu"]}), '
+            f'{m["memory_gb"]} GB, {m["os"]}, {m["java"]}; {load}.', ""]
+    lines = head if not c["n"] else head[:2] + [
              f'Records of {meta["record_size"]} bytes (key + value, the queue\'s envelope); each side a whole process '
              f'from start to exit; median of {len(c["queue_runs"])} run(s), alternating sides.', "",
              "| side | Kafka's tool | kafka-queue | ratio |", "|---|---|---|---|",
@@ -177,7 +177,7 @@ def markdown(s, meta):
 
     if s["count_sweep"]:
         lines += ["### Record count (one partition, one consumer)", "",
-                  "| records | kafka-queue | Kafka's tool | ratio | µs per record (queue) | queue RSS | queue heap peak | Kafka RSS |",
+                  "| records | kafka-queue | Kafka's tool | ratio | µs per record, whole process (queue) | queue RSS | queue heap peak | Kafka RSS |",
                   "|---|---|---|---|---|---|---|---|"]
         for r in s["count_sweep"]:
             lines.append(f'| {r["n"]:,} | {fmt(r["queue_s"])} s | {fmt(r["kafka_s"])} s | {fmt(r["ratio"])} | '
@@ -334,9 +334,15 @@ def main():
     args = ap.parse_args()
     runs = load(args.out)
     import datetime
+    try:
+        with open(os.path.join(args.out, "load-start"), encoding="utf-8") as f:
+            load_start = float(f.read().strip())
+    except (OSError, ValueError):
+        load_start = None
     meta = {"mode": args.mode, "command": args.command, "broker": args.broker, "record_size": int(args.record_size),
             "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
             "kafka_tools": "org.apache.kafka:kafka-tools 4.3.1"}
+    meta["machine"]["load_1min_start"] = load_start
     summary = summarize(runs, args)
     md = markdown(summary, meta)
     with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
