@@ -11,7 +11,7 @@
 # --full: 2,000,000 records, 5 runs, and 1e7 in the count sweep. --smoke: 50,000 records, one run of each step,
 # under 3 minutes; it checks that every step ran and the table was printed, never a speed.
 # --share adds a separate step: Kafka's ShareConsumerPerformance (and the consumer with --group-type share when
-# the consumer has that flag). --only runs some steps: compare, count, shapes, commit, latency.
+# the consumer has that flag). --only runs some steps: compare, count, shapes, commit, latency, share.
 #
 # Without --bootstrap-server a single-node KRaft broker is started from Maven Central's jars
 # (scripts/local-broker/broker.sh, shared with run-local.sh). Kafka's tools come from the same jars.
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-STEPS="compare count shapes commit latency"
+STEPS="compare count shapes commit latency share"
 for step in ${ONLY//,/ }; do
   if [[ " $STEPS " != *" $step "* ]]; then
     echo "bench.sh: unknown step '$step' in --only; steps: ${STEPS// /, }" >&2
@@ -49,6 +49,7 @@ for step in ${ONLY//,/ }; do
   fi
 done
 step_on() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+if step_on share && [ -n "$ONLY" ]; then SHARE=1; fi
 for n in "$RUNS" "$COUNT"; do
   if [ -n "$n" ] && ! [[ $n =~ ^[1-9][0-9]*$ ]]; then
     echo "bench.sh: --runs and --count take a positive whole number, got '$n'" >&2

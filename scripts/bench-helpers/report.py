@@ -300,23 +300,21 @@ def svg(s):
             out.append(f'<text x="{x + i * slot + slot / 2:.1f}" y="{y + h + 16}" text-anchor="middle">{r["shape"]}</text>')
         out.append(f'<text x="{x + w / 2}" y="{y + h + 32}" text-anchor="middle">partitions x consumers ({shapes[0]["n"]:,} records)</text>')
 
-    # 3. commit modes: µs per record
-    x, y, w, h = panel(2, "task_done: µs per record")
-    cm = [(m, s["commit"][m]["us_per_record"]) for m in ("batch", "per-record") if m in s["commit"]]
-    c = s["consume"]
-    if c["kafka_s"] and c["n"]:
-        cm.append(("Kafka's tool", round(c["kafka_s"] * 1e6 / c["n"], 1)))
+    # 3. commit modes: seconds for the same records, whole process
+    cm = [(m, s["commit"][m]["seconds"]) for m in ("batch", "per-record") if m in s["commit"]]
+    x, y, w, h = panel(2, "task_done: batch vs per-record")
     if cm:
+        n = next(iter(s["commit"].values()))["n"]
         ymax = max(v for _, v in cm) * 1.15
-        axes(x, y, w, h, ymax, "µs per record (whole process)")
+        axes(x, y, w, h, ymax, "seconds")
         slot = w / len(cm)
         for i, (label, v) in enumerate(cm):
             bh = h * v / ymax
-            color = colors["kafka"] if label == "Kafka's tool" else colors["queue"]
             out.append(f'<rect x="{x + i * slot + slot * 0.2:.1f}" y="{y + h - bh:.1f}" width="{slot * 0.6:.1f}" '
-                       f'height="{bh:.1f}" fill="{color}"/>')
-            out.append(f'<text x="{x + i * slot + slot / 2:.1f}" y="{y + h - bh - 4:.1f}" text-anchor="middle">{v:g}</text>')
+                       f'height="{bh:.1f}" fill="{colors["queue"]}"/>')
+            out.append(f'<text x="{x + i * slot + slot / 2:.1f}" y="{y + h - bh - 4:.1f}" text-anchor="middle">{v:g} s</text>')
             out.append(f'<text x="{x + i * slot + slot / 2:.1f}" y="{y + h + 16}" text-anchor="middle">{label}</text>')
+        out.append(f'<text x="{x + w / 2}" y="{y + h + 32}" text-anchor="middle">--commit, {n:,} records, 1 partition</text>')
     legend(W / 2 - 110, H - 28)
     out.append("</svg>")
     return "\n".join(out)
@@ -343,6 +341,11 @@ def main():
             "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
             "kafka_tools": "org.apache.kafka:kafka-tools 4.3.1"}
     meta["machine"]["load_1min_start"] = load_start
+    try:
+        with open(os.path.join(args.out, "load-end"), encoding="utf-8") as f:
+            meta["machine"]["load_1min_end"] = float(f.read().strip())
+    except (OSError, ValueError):
+        pass
     summary = summarize(runs, args)
     md = markdown(summary, meta)
     with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
