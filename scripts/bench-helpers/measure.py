@@ -45,7 +45,8 @@ def main():
 
     out = read(os.path.join(a.logs, a.name + ".out"))
     for pattern in (r"Consumer done: (\d+) items processed", r"Producer done: (\d+) items",
-                    r"^(\d+) records sent", r"^\S+ \S+, \S+ \S+, [\d.]+, [\d.]+, (\d+),"):
+                    r"^(\d+) records sent", r"^\S+ \S+, \S+ \S+, [\d.]+, [\d.]+, (\d+),",
+                    r"^\S+ \S+, \S+ \S+, [\d.]+, [\d.]+, [\d.]+, (\d+),"):  # ShareConsumerPerformance
         found = re.findall(pattern, out, re.MULTILINE)
         if found:
             rec["records"] = int(found[-1])  # the last: ProducerPerformance prints progress lines first

@@ -147,8 +147,11 @@ def summarize(runs, args):
                         "overshoot": max(0, ms[0]["unfinished_max"] - ms[0]["maxsize"])}
     share = {side: pick(runs, step="share", side=side) for side in ("queue", "kafka")}
     if share["kafka"]:
-        s["share"] = {side: (v[0]["seconds"] if v else None) for side, v in share.items()}
-        s["share"]["n"] = share["kafka"][0]["n"]
+        n = share["kafka"][0]["n"]
+        # a side that stopped on its idle timeout before reading every record has no time to compare
+        s["share"] = {side: (v[0]["seconds"] if v and (v[0].get("records") or 0) >= n else None)
+                      for side, v in share.items()}
+        s["share"].update(n=n, kafka_records=share["kafka"][0].get("records"))
     return s
 
 
@@ -211,7 +214,7 @@ def markdown(s, meta):
                           "per poll: one synchronous commit round trip to the group coordinator."]
     lat = s["latency"]
     if lat["queue"] is None and lat["kafka"] is None:
-        return "\n".join(lines)
+        return "\n".join(lines + share(s))
     lines += ["", "### Latency, join, backpressure", "", "| measure | kafka-queue | Kafka's tool | goal |", "|---|---|---|---|"]
     q, k = lat["queue"] or {}, lat["kafka"] or {}
     lines.append(f'| end-to-end latency p50 / p99 / max | {q.get("p50", "n/a")} / {q.get("p99", "n/a")} / {q.get("max", "n/a")} ms '
@@ -224,16 +227,24 @@ def markdown(s, meta):
         m = s["maxsize"]
         lines.append(f'| backpressure overshoot, `--maxsize {m["maxsize"]}` | {m["overshoot"]} '
                      f'(at most {m["unfinished_max"]} items put and not committed, {m["items"]:,} items) | | 0 |')
-    if "share" in s:
-        sh = s["share"]
-        lines.append(f'| share group, {sh["n"]:,} records | {fmt(sh["queue"]) + " s" if sh["queue"] else "not run (no --group-type)"} '
-                     f'| `ShareConsumerPerformance` {fmt(sh["kafka"])} s | |')
     lines += ["", "Latency is measured from what the broker recorded, not from the services: each item's CreateTime "
                   "(set by the producer in `send()`) to the group coordinator's timestamp of the first commit that covers "
                   "it, read back from `__consumer_offsets`. Join's delay is the time join's done line was read minus that "
                   "last commit. The overshoot is the most items ever put (CreateTime) and not yet committed, checked at "
-                  "every put.", "", "![sweeps](sweeps.svg)", ""]
-    return "\n".join(lines)
+                  "every put."]
+    return "\n".join(lines + share(s) + ["", "![sweeps](sweeps.svg)", ""])
+
+
+def share(s):
+    """The optional share-group step, a table of its own."""
+    if "share" not in s:
+        return []
+    sh = s["share"]
+    kafka = (f'`ShareConsumerPerformance` {fmt(sh["kafka"])} s' if sh["kafka"]
+             else f'`ShareConsumerPerformance` read {sh["kafka_records"]} records and stopped on its timeout')
+    queue = fmt(sh["queue"]) + " s" if sh["queue"] else "not run (the consumer has no `--group-type` yet)"
+    return ["", f'### Share groups (optional step, {sh["n"]:,} records, one partition)', "",
+            "| kafka-queue | Kafka's tool |", "|---|---|", f"| {queue} | {kafka} |"]
 
 
 def svg(s):
@@ -337,7 +348,7 @@ def main():
             load_start = float(f.read().strip())
     except (OSError, ValueError):
         load_start = None
-    meta = {"mode": args.mode, "command": args.command, "broker": args.broker, "record_size": int(args.record_size),
+    meta = {"mode": args.mode, "command": args.command, "broker": args.broker, "record_size": int(args.record_size) if args.record_size else None,
             "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
             "kafka_tools": "org.apache.kafka:kafka-tools 4.3.1"}
     meta["machine"]["load_1min_start"] = load_start

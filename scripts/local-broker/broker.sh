@@ -20,6 +20,7 @@ kafka_libs() {
 broker_start() {
   local dir=$1 port=$2 heap=${3:-512m}
   mkdir -p "$dir"
+  # One broker: every internal topic (offsets, transactions, share-group state) has one replica.
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
@@ -32,6 +33,8 @@ log.dirs=$dir/data
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS
   java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format --ignore-formatted \
