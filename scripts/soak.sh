@@ -81,59 +81,9 @@ PAUSE_AT=$(( (DURATION / 2 / KILL_EVERY) * KILL_EVERY + KILL_EVERY / 2 ))
 PORT=${SOAK_KAFKA_PORT:-39492}
 METRICS_BASE=$((PORT + 10)) # producer; consumer n at METRICS_BASE + n
 
-# --- the broker: a single-node KRaft broker from Kafka's jars (the same as scripts/run-local.sh starts) -------------
-# Kept as small functions with the names and arguments of a shared helper, so they can be swapped for one.
-KAFKA_VERSION=4.3.1
-KAFKA_LIBS=${KAFKA_LIBS:-$HOME/.cache/kafka-queue/kafka-$KAFKA_VERSION-libs}
-BROKER_PID=""
-
-kafka_libs() {
-  if [ ! -f "$KAFKA_LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
-    echo "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $KAFKA_LIBS" >&2
-    ./mvnw -B -q -f scripts/local-broker/pom.xml dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIBS"
-  fi
-}
-
-broker_start() { # DIR PORT [HEAP]: sets BROKER_PID; non-zero if the broker does not listen within 60 s
-  local dir=$1 port=$2 heap=${3:-512m} _
-  mkdir -p "$dir"
-  cat > "$dir/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$((port + 1))
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$((port + 1))
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$dir/data
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-PROPS
-  java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format --ignore-formatted \
-    -t "$(java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid)" -c "$dir/server.properties" \
-    > "$dir/format.log" 2>&1
-  java "-Xmx$heap" -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" > "$dir/broker.log" 2>&1 &
-  BROKER_PID=$!
-  for _ in $(seq 1 60); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-    kill -0 "$BROKER_PID" 2>/dev/null || { cat "$dir/broker.log" >&2; echo "the broker exited" >&2; return 1; }
-    sleep 1
-  done
-  echo "the broker did not listen on 127.0.0.1:$port within 60 s" >&2
-  return 1
-}
-
-broker_stop() { # SIGTERM, up to 30 s, then SIGKILL
-  [ -n "$BROKER_PID" ] || return 0
-  kill -TERM "$BROKER_PID" 2>/dev/null || true
-  local _
-  for _ in $(seq 1 30); do kill -0 "$BROKER_PID" 2>/dev/null || break; sleep 1; done
-  kill -KILL "$BROKER_PID" 2>/dev/null || true
-  wait "$BROKER_PID" 2>/dev/null || true
-  BROKER_PID=""
-}
+# --- the broker: a single-node KRaft broker from Kafka's jars, started as run-local.sh and bench.sh start theirs -----
+# shellcheck source=local-broker/broker.sh
+. scripts/local-broker/broker.sh
 
 # --- run state ------------------------------------------------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/kafka-queue-soak.XXXXXX")
@@ -194,27 +144,33 @@ start_consumer() { # N: starts (or restarts) consumer N, appending to its output
   consumer_pid[$n]=$!
 }
 
-last_assignment() { # N: the partitions in consumer N's last "Assigned [...]" line, one per line
-  grep -o 'Assigned \[.*\]' "$work/consumer-$1.err" 2>/dev/null | tail -1 | grep -o "$TOPIC-[0-9]*" || true
+group_members() { # the group's members as Kafka's own tool describes them: instance id, partition count,
+  # assignment (its CURRENT-ASSIGNMENT column, "topic:0,1")
+  java -Xmx64m -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+    --bootstrap-server "127.0.0.1:$PORT" --describe --group "$GROUP" --members --verbose 2>/dev/null \
+    | awk -v g="$GROUP" -v t="$TOPIC:" '$1 == g { a = "-"; for (i = 7; i <= NF; i++) if (index($i, t) == 1) { a = $i; break }
+                                      print $3, $6, a }' || true
 }
 
 for n in $(seq 1 $CONSUMERS); do start_consumer "$n"; done
-# Items start only once every consumer holds its partitions, so the start-up rebalances move no work.
+# Items start only once every consumer holds its partitions, so the start-up rebalances move no work. The group is
+# asked, not the consumers' logs: with cooperative rebalancing a consumer logs what it gains, never what it gives up.
 settled=0
-for _ in $(seq 1 120); do
-  all=$(for n in $(seq 1 $CONSUMERS); do last_assignment "$n"; done)
-  holders=$(for n in $(seq 1 $CONSUMERS); do [ -z "$(last_assignment "$n")" ] || echo "$n"; done | wc -l)
-  if [ "$holders" -eq "$CONSUMERS" ] && [ "$(echo "$all" | sort -u | wc -l)" -eq "$PARTITIONS" ] \
-    && [ "$(echo "$all" | wc -l)" -eq "$PARTITIONS" ]; then
+for _ in $(seq 1 60); do
+  group_members > "$work/members"
+  if [ "$(wc -l < "$work/members")" -eq "$CONSUMERS" ] && ! awk '$2 < 1 || $3 == "-"' "$work/members" | grep -q . \
+    && [ "$(awk '{ s += $2 } END { print s + 0 }' "$work/members")" -eq "$PARTITIONS" ]; then
     settled=1
     break
   fi
-  sleep 1
+  sleep 2
 done
-[ "$settled" = 1 ] || { say "the consumers did not settle on one partition each within 120 s"; failed=1; exit 1; }
-# consumer, its "Assigned" lines so far, its partitions: later lines are the assignments made during the run
+[ "$settled" = 1 ] || { say "the consumers did not settle on one partition each: $(cat "$work/members")"; failed=1; exit 1; }
+# consumer, its "Assigned" lines so far, its partitions as the consumers log them (topic-p): later lines are the
+# assignments made during the run
 for n in $(seq 1 $CONSUMERS); do
-  echo "$n $(grep -c 'Assigned \[' "$work/consumer-$n.err") $(last_assignment "$n" | tr '\n' ' ')"
+  echo "$n $(grep -c 'Assigned \[' "$work/consumer-$n.err" || true) $(awk -v id="soak-$n" '$1 == id { print $3 }' \
+    "$work/members" | sed -E 's/^(.*):([0-9,]*)$/\1 \2/' | awk '{ n = split($2, p, ","); for (i = 1; i <= n; i++) printf "%s-%s ", $1, p[i] }')"
 done > "$work/initial-assignment"
 say "consumers settled: $(awk '{ printf "consumer-%s %s ", $1, $3 }' "$work/initial-assignment")"
 
@@ -401,11 +357,12 @@ for n in $(seq 1 $CONSUMERS); do
     "MOVED: held $other}${after:+; after the producer ended: $after}"
 done
 rejected=$(cat "$work"/consumer-*.err | grep -c 'Commit rejected after a rebalance' || true)
-# Consumers 2..N are never killed: an assignment of theirs while items flowed is a rebalance of the group (a restart
-# with the same instance id causes none).
-rebalances=$(for n in $(seq 2 $CONSUMERS); do wc -l < "$work/assignments-$n"; done | sort -n | tail -1)
-say "partition moves while items flowed: $moves consumers held another partition; assignments of the consumers" \
-  "never killed (group rebalances): $rebalances; commits rejected after a rebalance: $rejected"
+# Consumers 2..N are never killed: a partition they gain while items flow comes from a rebalance (a restart with the
+# same instance id causes none). With cooperative rebalancing one that gives everyone back the same partitions logs
+# nothing, so this counts gains, not rebalances.
+gains=$(for n in $(seq 2 $CONSUMERS); do cat "$work/assignments-$n"; done | wc -w)
+say "partition moves while items flowed: $moves consumers gained another's partition; partitions gained by the" \
+  "consumers never killed: $gains; commits rejected after a rebalance: $rejected"
 put=$(grep -c '^Produced' "$work/producer.out" || true)
 say "producer: $put items acknowledged in ${DURATION} s ($((put / DURATION))/s);" \
   "$(grep -o 'Backpressure: .*' "$work/producer.err" || echo 'no backpressure line')"

@@ -1,12 +1,15 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ConnectionOptions;
-import dev.kafkaqueue.common.DurationConverter;
-import dev.kafkaqueue.common.GracefulShutdown;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.ServiceMetrics;
-import dev.kafkaqueue.common.Settings;
-import dev.kafkaqueue.common.Topics;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.ConnectionOptions;
+import dev.kafkaqueue.service.DurationConverter;
+import dev.kafkaqueue.service.GracefulShutdown;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
+import dev.kafkaqueue.service.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -40,9 +43,10 @@ final class ConsumerCommand implements Callable<Integer> {
     long workMs;
 
     @Option(names = "--commit", paramLabel = "MODE", defaultValue = "${env:QUEUE_COMMIT:-batch}",
+            converter = CommitMode.Converter.class,
             description = "When task_done() commits: batch (once per poll, default), per-record, or none (the seed's "
                     + "\"omit task_done\") (env QUEUE_COMMIT).")
-    String commit;
+    CommitMode commit;
 
     @Option(names = "--commit-interval", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:QUEUE_COMMIT_INTERVAL:-1s}",
@@ -68,8 +72,10 @@ final class ConsumerCommand implements Callable<Integer> {
                     + "'{hostname}' is replaced by this host's name. Off by default (env QUEUE_INSTANCE_ID).")
     String instanceId;
 
-    @Option(names = "--count", paramLabel = "N", defaultValue = "${env:QUEUE_CONSUMER_COUNT:-0}",
-            description = "Stop after N items; 0 (default) means until the poison pills (env QUEUE_CONSUMER_COUNT).")
+    @Option(names = "--count", paramLabel = "N",
+            defaultValue = "${env:QUEUE_COUNT:-${env:QUEUE_CONSUMER_COUNT:-0}}",
+            description = "Stop after N items; 0 (default) means until the poison pills (env QUEUE_COUNT; the old "
+                    + "QUEUE_CONSUMER_COUNT still works).")
     int count;
 
     @Option(names = "--dlt-topic", paramLabel = "TOPIC", defaultValue = "${env:QUEUE_DLT_TOPIC}",
@@ -88,12 +94,14 @@ final class ConsumerCommand implements Callable<Integer> {
     int dedupWindow;
 
     @Option(names = "--max-retries", paramLabel = "N", defaultValue = "${env:QUEUE_MAX_RETRIES:-3}",
-            description = "Retries of a failing item before it is dead-lettered; default ${DEFAULT-VALUE}.")
+            description = "Retries of a failing item before it is dead-lettered; default ${DEFAULT-VALUE} "
+                    + "(env QUEUE_MAX_RETRIES).")
     int maxRetries;
 
     @Option(names = "--retry-backoff", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:QUEUE_RETRY_BACKOFF:-200ms}",
-            description = "Delay before the first retry, doubling each time; default ${DEFAULT-VALUE}.")
+            description = "Delay before the first retry, doubling each time; default ${DEFAULT-VALUE} "
+                    + "(env QUEUE_RETRY_BACKOFF).")
     Duration retryBackoff;
 
     @Option(names = "--item-log", paramLabel = "MODE", defaultValue = "${env:QUEUE_ITEM_LOG:-auto}",
@@ -113,10 +121,9 @@ final class ConsumerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String topic = connection.topic();
-        ConsumerSettings settings = new ConsumerSettings(connection.clientConfig(), topic, connection.group(),
-                workMs(), CommitMode.parse(commit), commitInterval, count,
-                deadLetterTopic == null || deadLetterTopic.isBlank() ? topic + ".DLT" : deadLetterTopic,
+        QueueAddress queue = connection.address();
+        ConsumerSettings settings = new ConsumerSettings(queue, Duration.ofMillis(workMs), commit, commitInterval,
+                count, deadLetterTopic == null || deadLetterTopic.isBlank() ? queue.topic() + ".DLT" : deadLetterTopic,
                 Optional.ofNullable(appliedLog), dedupWindow, maxRetries, retryBackoff, failItems, itemLog,
                 connection.connectTimeout(), concurrency, ordering, instanceId(instanceId));
         // Every flag is checked before the cluster is: a bad one fails at once, not after --connect-timeout.
@@ -124,11 +131,14 @@ final class ConsumerCommand implements Callable<Integer> {
         OptionalInt port = Settings.port("--metrics-port", metricsPort);
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
+            if (!TopicWait.untilCreated(admin, queue.topic(), settings.connectTimeout())) {
+                return ExitCode.OK; // a signal ended the wait before there was anything to consume
+            }
         }
         try (DedupWindow dedup = settings.appliedLog()
                         .map(file -> DedupWindow.open(file, settings.dedupWindow()))
                         .orElseGet(() -> DedupWindow.inMemory(settings.dedupWindow()));
-             ServiceMetrics metrics = ServiceMetrics.start("consumer", port)) {
+             ServiceMetrics metrics = ServiceMetrics.start("consumer", queue, port)) {
             QueueConsumer consumer = QueueConsumer.create(settings, processor, dedup, metrics);
             return GracefulShutdown.run(consumer::stop, Duration.ofSeconds(20), consumer::run);
         }
@@ -146,7 +156,7 @@ final class ConsumerCommand implements Callable<Integer> {
         try {
             host = java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException("--instance-id='" + value + "': cannot read this host's name: "
+            throw new InvalidSettingException("--instance-id='" + value + "': cannot read this host's name: "
                     + e.getMessage(), e);
         }
         return Optional.of(value.replace("{hostname}", host));
@@ -164,12 +174,5 @@ final class ConsumerCommand implements Callable<Integer> {
             throw new picocli.CommandLine.TypeConversionException("'" + value
                     + "' is not allowed; use one of partition, key, unordered");
         }
-    }
-
-    private Duration workMs() {
-        if (workMs < 0) {
-            throw new IllegalArgumentException("--work-ms=" + workMs + " is not allowed: it must be 0 or more");
-        }
-        return Duration.ofMillis(workMs);
     }
 }

@@ -1,8 +1,10 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.Settings;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.ItemLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -11,9 +13,7 @@ import java.util.Optional;
 /**
  * Everything the consumer service needs, parsed and checked once at startup.
  *
- * @param client          how to reach the cluster
- * @param topic           the queue's topic
- * @param group           the consumer group this consumer joins
+ * @param queue           the cluster, the queue's topic and the consumer group this consumer joins
  * @param work            simulated processing time per item
  * @param commitMode      when processed offsets are committed
  * @param commitInterval  in {@code batch} mode, the longest a finished item waits for its commit
@@ -30,7 +30,7 @@ import java.util.Optional;
  * @param ordering        which items may be in flight together
  * @param instanceId      the static group member id ({@code group.instance.id}), if any
  */
-record ConsumerSettings(ClientConfig client, String topic, String group, Duration work, CommitMode commitMode,
+record ConsumerSettings(QueueAddress queue, Duration work, CommitMode commitMode,
                         Duration commitInterval, int count, String deadLetterTopic, Optional<Path> appliedLog,
                         int dedupWindow, int maxRetries, Duration retryBackoff, String failItems,
                         ItemLog.Mode itemLog, Duration connectTimeout, int concurrency, Ordering ordering,
@@ -40,18 +40,17 @@ record ConsumerSettings(ClientConfig client, String topic, String group, Duratio
     static final int MAX_CONCURRENCY = 256;
 
     ConsumerSettings {
-        Objects.requireNonNull(client, "client");
-        Settings.requireName("--topic", "QUEUE_TOPIC", topic);
-        Settings.requireName("--group", "QUEUE_GROUP", group);
+        Objects.requireNonNull(queue, "queue");
         if (work == null || work.isNegative()) {
-            throw new IllegalArgumentException("--work-ms must be 0 or more, was " + work);
+            throw new InvalidSettingException("--work-ms=" + (work == null ? null : work.toMillis())
+                    + " is not allowed: it must be 0 or more");
         }
         Objects.requireNonNull(commitMode, "commitMode");
         Settings.requirePositive("--commit-interval", commitInterval);
         Settings.requireNonNegative("--count", count);
         Settings.requireName("--dlt-topic", "QUEUE_DLT_TOPIC", deadLetterTopic);
-        if (deadLetterTopic.equals(topic)) {
-            throw new IllegalArgumentException("--dlt-topic='" + deadLetterTopic
+        if (deadLetterTopic.equals(queue.topic())) {
+            throw new InvalidSettingException("--dlt-topic='" + deadLetterTopic
                     + "' is not allowed: it must differ from --topic, or bad records would loop");
         }
         Objects.requireNonNull(appliedLog, "appliedLog");
@@ -61,11 +60,26 @@ record ConsumerSettings(ClientConfig client, String topic, String group, Duratio
         Objects.requireNonNull(itemLog, "itemLog");
         Settings.requirePositive("--connect-timeout", connectTimeout);
         if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
-            throw new IllegalArgumentException("--concurrency=" + concurrency + " is not allowed: it must be 1 to "
+            throw new InvalidSettingException("--concurrency=" + concurrency + " is not allowed: it must be 1 to "
                     + MAX_CONCURRENCY);
         }
         Objects.requireNonNull(ordering, "ordering");
         Objects.requireNonNull(instanceId, "instanceId");
         instanceId.ifPresent(id -> Settings.requireName("--instance-id", "QUEUE_INSTANCE_ID", id));
+    }
+
+    /** How to reach the cluster. */
+    ClientConfig client() {
+        return queue.client();
+    }
+
+    /** The queue's topic. */
+    String topic() {
+        return queue.topic();
+    }
+
+    /** The consumer group. */
+    String group() {
+        return queue.group();
     }
 }

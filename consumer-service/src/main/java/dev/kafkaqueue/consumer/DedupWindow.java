@@ -1,6 +1,7 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueMessage;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -75,7 +76,7 @@ final class DedupWindow implements Closeable {
     /**
      * A window kept in {@code file}: opens (or creates) it and reads the last {@code capacity} keys.
      *
-     * @throws IllegalArgumentException naming the file when it cannot be read or written
+     * @throws dev.kafkaqueue.queue.InvalidSettingException naming the file when it cannot be read or written
      */
     static DedupWindow open(Path path, int capacity) {
         DedupWindow dedup = new DedupWindow(capacity, Optional.of(path));
@@ -94,7 +95,7 @@ final class DedupWindow implements Closeable {
                     StandardOpenOption.APPEND);
             return dedup;
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("--applied-log: cannot use '" + path + "': " + e.getMessage(), e);
+            throw new dev.kafkaqueue.queue.InvalidSettingException("--applied-log: cannot use '" + path + "': " + e.getMessage(), e);
         }
     }
 

@@ -1,10 +1,12 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.ServiceMetrics;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.Words;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -17,6 +19,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -92,6 +95,8 @@ final class QueueConsumer {
                         .description("Time spent processing one item, retries included").register(registry));
         this.commitCounter = Counter.builder("queue.commits")
                 .description("Offset commits (task_done calls)").register(registry);
+        Gauge.builder("queue.items.in.progress", this, self -> self.pool == null ? 0 : self.pool.inProgress())
+                .description("Items a worker is processing right now").register(registry);
         this.items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
         this.retrying = new Retrying(processor, settings.maxRetries(), settings.retryBackoff());
     }
@@ -135,7 +140,7 @@ final class QueueConsumer {
         metrics.bind(kafka);
         TaskDone taskDone = new TaskDone(settings.commitMode(), settings.commitInterval(),
                 new Commits(kafka, wakeups), dedup::flush);
-        RecordHandler.AfterRecord after = settings.commitMode() == CommitMode.PER_RECORD
+        RecordHandler.AfterRecord after = settings.commitMode().workerAwaitsCommit()
                 ? task -> awaitCommit(taskDone, task)
                 : task -> { };
         RecordHandler handler = new RecordHandler(closure, dedup, retrying, writer, items, meters, settings.count(),
@@ -147,14 +152,12 @@ final class QueueConsumer {
         }
         Throttle throttle = new Throttle(MAX_IN_FLIGHT);
         kafka.subscribe(List.of(settings.topic()), new Rebalance(kafka, taskDone, workers, closure, throttle, wakeups,
-                settings.connectTimeout()));
+                settings.connectTimeout(), inHandWait(settings)));
         String reason;
         try {
             reason = loop(kafka, taskDone, workers, handler, throttle);
         } finally {
-            workers.close(); // the items in hand finish first; no nudge comes after this
-            wakeups.finishing();
-            taskDone.wakeWaiters();
+            finishInHand(kafka, taskDone, workers);
             taskDone.commitNow(); // whatever ended the loop, what was finished is done
         }
         Throwable failure = workers.failure();
@@ -170,8 +173,9 @@ final class QueueConsumer {
             System.out.println("Workers: " + workers.concurrency() + " threads, at most " + workers.mostBusy()
                     + " items in progress at once");
         }
-        System.out.println("Consumer done: " + handler.processed() + " items processed, " + handler.deadLettered()
-                + " dead-lettered (" + reason + ")");
+        items.finish();
+        System.out.println("Consumer done: " + Words.items(handler.processed()) + " processed, "
+                + handler.deadLettered() + " dead-lettered (" + reason + ")");
         return ExitCode.OK;
     }
 
@@ -221,10 +225,25 @@ final class QueueConsumer {
         return workers.failure() != null ? "failed" : STOPPED_BY_SIGNAL;
     }
 
+    /**
+     * Lets the items in hand finish, however long they take, while the member keeps polling (every partition
+     * paused) so that it is not evicted meanwhile; commits as they finish. SIGTERM's grace period bounds it.
+     */
+    private void finishInHand(Consumer<byte[], byte[]> kafka, TaskDone taskDone, WorkPool workers) {
+        workers.stop();
+        wakeups.finishing();
+        taskDone.wakeWaiters();
+        kafka.pause(kafka.assignment());
+        while (!workers.awaitTermination(BUSY_POLL_TIMEOUT)) {
+            wakeups.poll(kafka, BUSY_POLL_TIMEOUT);
+            taskDone.maybeCommit();
+            kafka.pause(kafka.assignment()); // partitions a rebalance just assigned stay unfetched too
+        }
+    }
+
     /** True when the work this consumer could still receive is done: every partition is closed by a pill. */
     private boolean runClosed(Consumer<byte[], byte[]> kafka, TaskDone taskDone) {
-        if (settings.commitMode() == CommitMode.NONE) {
-            // Without commits the group cannot share closures: only what this consumer read counts.
+        if (!settings.commitMode().sharesClosures()) {
             return taskDone.idle() && closure.closedLocally(kafka.assignment());
         }
         taskDone.commitNow(); // the check reads the group's commits, ours included
@@ -239,6 +258,17 @@ final class QueueConsumer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * How long a revoke waits for the items in hand of the partitions leaving: half of {@code max.poll.interval.ms},
+     * which is also the rebalance's deadline for this member, and at most 30 s. Past it, those items' offsets stay
+     * uncommitted and the new owner redelivers them.
+     */
+    static Duration inHandWait(ConsumerSettings settings) {
+        Object configured = settings.client().clientProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString().trim());
+        return Duration.ofMillis(Math.min(30_000, maxPollInterval / 2));
     }
 
     /** The consumer's client properties, with a reason for every setting that is not a default. */
@@ -256,6 +286,10 @@ final class QueueConsumer {
         ClientConfig.putOwned(props, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // The producer creates the topic with its partition count; a consumer must not create it first.
         ClientConfig.putOwned(props, ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        // Partitions move only when they must: a member joining or leaving does not revoke everyone's partitions, and
+        // so does not make every member wait for its items in hand.
+        props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                CooperativeStickyAssignor.class.getName());
         // A new group starts with the first item ever put, as a queue would.
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // Static membership: a consumer restarted after a crash takes its partitions back at once, instead of

@@ -20,8 +20,6 @@ import org.slf4j.LoggerFactory;
 final class Rebalance implements ConsumerRebalanceListener {
 
     private static final Logger log = LoggerFactory.getLogger(Rebalance.class);
-    /** How long a revoke waits for the items in hand; past it their offsets stay uncommitted (redelivered). */
-    private static final Duration IN_HAND_WAIT = Duration.ofSeconds(30);
 
     private final Consumer<byte[], byte[]> kafka;
     private final TaskDone taskDone;
@@ -30,9 +28,14 @@ final class Rebalance implements ConsumerRebalanceListener {
     private final Throttle throttle;
     private final Wakeups wakeups;
     private final Duration timeout;
+    private final Duration inHandWait;
 
+    /**
+     * @param timeout    the longest wait for the committed offsets of newly assigned partitions
+     * @param inHandWait how long a revoke waits for the items in hand; past it their offsets stay uncommitted
+     */
     Rebalance(Consumer<byte[], byte[]> kafka, TaskDone taskDone, WorkPool workers, RunClosure closure,
-              Throttle throttle, Wakeups wakeups, Duration timeout) {
+              Throttle throttle, Wakeups wakeups, Duration timeout, Duration inHandWait) {
         this.kafka = kafka;
         this.taskDone = taskDone;
         this.workers = workers;
@@ -40,12 +43,16 @@ final class Rebalance implements ConsumerRebalanceListener {
         this.throttle = throttle;
         this.wakeups = wakeups;
         this.timeout = timeout;
+        this.inHandWait = inHandWait;
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return; // cooperative rebalancing calls this with nothing to give up
+        }
         taskDone.release(partitions);
-        workers.awaitQuiet(partitions, IN_HAND_WAIT);
+        workers.awaitQuiet(partitions, inHandWait);
         taskDone.revoked(partitions);
         closure.revoked(partitions);
         throttle.forget(partitions);

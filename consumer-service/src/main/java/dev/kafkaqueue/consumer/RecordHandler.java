@@ -1,9 +1,9 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueMessage;
-import dev.kafkaqueue.common.RecordCodec;
-import dev.kafkaqueue.common.UnreadableRecordException;
+import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.queue.RecordCodec;
+import dev.kafkaqueue.queue.UnreadableRecordException;
+import dev.kafkaqueue.service.ItemLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
@@ -118,31 +118,25 @@ final class RecordHandler implements WorkPool.Handler {
             return true;
         }
         long started = System.nanoTime();
-        Exception[] failure = new Exception[1];
-        Retrying.Outcome outcome = retrying.process(item, failure);
+        Exception failure = retrying.process(item);
         meters.processing().record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        switch (outcome) {
-            case STOPPED -> {
-                return false;
-            }
-            case FAILED -> {
-                log.warn("Item {} failed {} times, goes to {}: {}", item.id(), retrying.attempts(),
-                        deadLetters.topic(), failure[0].toString());
-                deadLetter(record, failure[0]);
-                return true;
-            }
-            case DONE -> {
-                dedup.add(key);
-                processed.increment();
-                meters.done().increment();
-                if (items.next()) {
-                    System.out.println("Consumed " + item.id() + " (partition " + record.partition() + ", offset "
-                            + record.offset() + ")");
-                }
-                return true;
-            }
-            default -> throw new IllegalStateException("unknown outcome " + outcome);
+        if (failure == Retrying.STOPPED) {
+            return false;
         }
+        if (failure != null) {
+            log.warn("Item {} failed {} times, goes to {}: {}", item.id(), retrying.attempts(), deadLetters.topic(),
+                    failure.toString());
+            deadLetter(record, failure);
+            return true;
+        }
+        dedup.add(key);
+        processed.increment();
+        meters.done().increment();
+        if (items.next()) {
+            System.out.println("Consumed " + item.id() + " (partition " + record.partition() + ", offset "
+                    + record.offset() + ")");
+        }
+        return true;
     }
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> record, Exception error) {

@@ -1,6 +1,6 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.queue.QueueMessage;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,15 +17,9 @@ final class Retrying {
     private static final Logger log = LoggerFactory.getLogger(Retrying.class);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-    /** How one item's processing ended. */
-    enum Outcome {
-        /** Processed. */
-        DONE,
-        /** Failed on every attempt: dead-letter it. */
-        FAILED,
-        /** The run is stopping: leave it unfinished. */
-        STOPPED
-    }
+    /** What {@link #process} returns when the run stopped first: the item is left unfinished. Shared, no trace. */
+    static final Exception STOPPED = new Exception("stopped before the item was done", null, false, false) {
+    };
 
     private final ItemProcessor processor;
     private final int maxRetries;
@@ -51,26 +45,26 @@ final class Retrying {
     /**
      * Processes the item, retrying failures.
      *
-     * @param failure receives the last failure when the outcome is {@link Outcome#FAILED}
+     * @return null when it was processed; {@link #STOPPED} when the run stopped first; otherwise the last failure,
+     *         once every attempt failed (dead-letter it)
      */
-    Outcome process(QueueMessage.Item item, Exception[] failure) {
+    Exception process(QueueMessage.Item item) {
         for (int attempt = 1; ; attempt++) {
             try {
                 processor.process(item);
-                return Outcome.DONE;
+                return null;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return Outcome.STOPPED;
+                return STOPPED;
             } catch (Exception e) {
                 if (attempt > maxRetries) {
-                    failure[0] = e;
-                    return Outcome.FAILED;
+                    return e;
                 }
                 Duration backoff = backoff(attempt);
                 log.warn("Item {} failed (attempt {} of {}), retrying in {} ms: {}", item.id(), attempt,
                         maxRetries + 1, backoff.toMillis(), e.toString());
                 if (awaitStop(backoff)) {
-                    return Outcome.STOPPED;
+                    return STOPPED;
                 }
             }
         }

@@ -1,11 +1,11 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.queue.QueueMessage;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;

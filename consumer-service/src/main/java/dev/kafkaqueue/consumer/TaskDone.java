@@ -178,7 +178,7 @@ final class TaskDone {
 
     /** Commits everything finished and waits: before a closure check, on revoke and at shutdown. */
     void commitNow() {
-        if (mode != CommitMode.NONE) {
+        if (mode.commits()) {
             commitSync(advanceAll());
         }
     }
@@ -196,7 +196,7 @@ final class TaskDone {
 
     /** Commits what was finished on partitions being revoked, then forgets them. Call once their workers are quiet. */
     void revoked(Collection<TopicPartition> revoked) {
-        if (mode != CommitMode.NONE) {
+        if (mode.commits()) {
             commitSync(advance(revoked));
         }
         lost(revoked);

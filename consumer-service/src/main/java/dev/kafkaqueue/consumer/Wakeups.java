@@ -32,7 +32,7 @@ final class Wakeups {
         nudge();
     }
 
-    /** The loop is over and no worker is left: the final commit and the revoke on close must still happen. */
+    /** The loop is over: the items in hand, the final commit and the revoke on close must still happen. */
     void finishing() {
         finishing = true;
     }
@@ -45,12 +45,12 @@ final class Wakeups {
         }
     }
 
-    /** Polls; a nudge ends the poll early with no records, a stop throws. */
+    /** Polls; a nudge ends the poll early with no records, a stop throws (until the loop is over). */
     <K, V> ConsumerRecords<K, V> poll(Consumer<K, V> kafka, Duration timeout) {
         try {
             return kafka.poll(timeout);
         } catch (WakeupException e) {
-            if (!running) {
+            if (!running && !finishing) {
                 throw e;
             }
             return ConsumerRecords.empty();

@@ -158,18 +158,46 @@ final class WorkPool implements AutoCloseable {
         }
     }
 
+    /** Items being worked right now. */
+    int inProgress() {
+        int count = 0;
+        synchronized (current) {
+            for (Task task : current) {
+                if (task != null) {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    /**
+     * After {@link #stop()}: waits up to {@code timeout} for the workers to finish their tasks in hand and exit.
+     *
+     * @return true when every worker has exited
+     */
+    boolean awaitTermination(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread thread : threads) {
+            long left = deadline - System.nanoTime();
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                if (thread.isAlive()) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Stops, and waits for the tasks in hand to finish. */
     @Override
     public void close() {
         stop();
-        for (Thread thread : threads) {
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(30));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        awaitTermination(Duration.ofSeconds(30));
     }
 
     private boolean busyWith(Set<TopicPartition> partitions) {

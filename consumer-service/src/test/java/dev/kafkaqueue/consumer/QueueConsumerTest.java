@@ -2,12 +2,13 @@ package dev.kafkaqueue.consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueMessage;
-import dev.kafkaqueue.common.RecordCodec;
-import dev.kafkaqueue.common.ServiceMetrics;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.queue.RecordCodec;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -31,9 +35,6 @@ import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The poll loop against Kafka's MockConsumer and MockProducer: no broker. */
@@ -219,8 +220,8 @@ class QueueConsumerTest {
             }
             processed.add(item.id());
         };
-        ConsumerSettings longBackoff = new ConsumerSettings(new ClientConfig("unused:9092", Map.of()), TOPIC,
-                "workers", Duration.ZERO, CommitMode.BATCH, Duration.ofSeconds(1), 0, TOPIC + ".DLT",
+        ConsumerSettings longBackoff = new ConsumerSettings(
+                new QueueAddress(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers"), Duration.ZERO, CommitMode.BATCH, Duration.ofSeconds(1), 0, TOPIC + ".DLT",
                 Optional.empty(), 100, 5, Duration.ofMinutes(10), null, ItemLog.Mode.EACH, Duration.ofSeconds(1), 1,
                 Ordering.PARTITION, Optional.empty());
         QueueConsumer consumer = consumer(longBackoff, failingOne);
@@ -236,6 +237,52 @@ class QueueConsumerTest {
         assertThat(dlt.history()).isEmpty();
     }
 
+    @Test
+    void aStopFinishesTheItemInHandAndCommitsItButStartsNoOther() {
+        givenRecords(item(0), item(1), item(2), pill());
+        CountDownLatch secondStarted = new CountDownLatch(1);
+        QueueConsumer[] self = new QueueConsumer[1];
+        ItemProcessor slow = item -> {
+            if (item.id() == 1) {
+                secondStarted.countDown();
+                self[0].stop();
+                TimeUnit.MILLISECONDS.sleep(300); // still working when the stop comes
+            }
+            processed.add(item.id());
+        };
+        self[0] = consumer(settings(CommitMode.BATCH, 0), slow);
+
+        int exit = self[0].run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).containsExactly(0L, 1L);
+        assertThat(committed.get(P0).offset()).isEqualTo(2);
+    }
+
+    @Test
+    void manyUnorderedItemsEndOnThePillWithEverythingCommitted() {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            records.add(item(i));
+        }
+        records.add(pill());
+        givenRecords(records.toArray(ConsumerRecord[]::new));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        ItemProcessor jittery = item -> {
+            TimeUnit.MICROSECONDS.sleep(random.split().nextInt(3_000));
+            synchronized (processed) {
+                processed.add(item.id());
+            }
+        };
+
+        int exit = consumer(settings(CommitMode.BATCH, 0, 4, Ordering.UNORDERED), jittery).run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).hasSize(300);
+        assertThat(committed.get(P0).offset()).isEqualTo(301);
+        assertThat(committed.get(P0).metadata()).startsWith("kafka-queue:pill:r1:");
+    }
+
     private QueueConsumer consumer(ConsumerSettings settings, ItemProcessor processor) {
         return new QueueConsumer(settings, processor, DedupWindow.inMemory(100), () -> kafka,
                 () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)), metrics);
@@ -246,7 +293,8 @@ class QueueConsumerTest {
     }
 
     private static ConsumerSettings settings(CommitMode mode, int count, int concurrency, Ordering ordering) {
-        return new ConsumerSettings(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers", Duration.ZERO, mode,
+        return new ConsumerSettings(new QueueAddress(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers"),
+                Duration.ZERO, mode,
                 Duration.ofSeconds(1), count, TOPIC + ".DLT", Optional.empty(), 100, 2, Duration.ofMillis(1), null,
                 ItemLog.Mode.EACH, Duration.ofSeconds(1), concurrency, ordering, Optional.empty());
     }
