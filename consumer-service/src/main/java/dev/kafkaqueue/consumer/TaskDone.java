@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -40,6 +41,8 @@ final class TaskDone {
     static final class Partition {
         private final TopicPartition tp;
         private final ArrayDeque<Task> inFlight = new ArrayDeque<>();
+        /** Tracked and not yet done: the workers' backlog for this partition, exact at any moment. */
+        private final AtomicInteger unfinished = new AtomicInteger();
         private long committable = -1;
         private Optional<Integer> leaderEpoch = Optional.empty();
         private String metadata;
@@ -60,8 +63,9 @@ final class TaskDone {
             return owned;
         }
 
-        int inFlight() {
-            return inFlight.size();
+        /** A task of this partition is done; any thread. */
+        void finished() {
+            unfinished.decrementAndGet();
         }
 
         /** Moves past the finished head of the queue; true when the committable offset moved. */
@@ -116,6 +120,7 @@ final class TaskDone {
         }
         Task task = new Task(record, partition);
         partition.inFlight.add(task);
+        partition.unfinished.incrementAndGet();
         return task;
     }
 
@@ -139,10 +144,10 @@ final class TaskDone {
         });
     }
 
-    /** Records fetched and not yet finished on the partition. */
-    int inFlight(TopicPartition tp) {
+    /** Records fetched and not yet finished on the partition, as the workers stand now. */
+    int unfinished(TopicPartition tp) {
         Partition partition = partitions.get(tp);
-        return partition == null ? 0 : partition.inFlight();
+        return partition == null ? 0 : partition.unfinished.get();
     }
 
     /** True when no fetched record is unfinished (finished ones not yet moved past count as unfinished). */
