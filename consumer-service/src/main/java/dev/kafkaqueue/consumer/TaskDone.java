@@ -91,6 +91,8 @@ final class TaskDone {
     private final Map<TopicPartition, Partition> partitions = new HashMap<>();
     private long nextCommitNanos;
     private long commits;
+    /** An asynchronous commit was sent since the last synchronous one. */
+    private boolean asyncPending;
 
     /**
      * @param mode         when to commit
@@ -174,6 +176,7 @@ final class TaskDone {
                     if (!offsets.isEmpty()) {
                         beforeCommit.run();
                         committer.commitAsync(offsets, () -> offsets.keySet().forEach(this::resend));
+                        asyncPending = true;
                         commits++;
                     }
                 }
@@ -183,9 +186,18 @@ final class TaskDone {
 
     /** Commits everything finished and waits: before a closure check, on revoke and at shutdown. */
     void commitNow() {
-        if (mode.commits()) {
-            commitSync(advanceAll());
+        if (!mode.commits()) {
+            return;
         }
+        Map<TopicPartition, OffsetAndMetadata> offsets = advanceAll();
+        if (offsets.isEmpty() && asyncPending) {
+            // Kafka's commitSync of nothing waits for the asynchronous commits still in flight: what was sent has
+            // landed when this returns, so a closure check right after it reads it.
+            committer.commitSync(offsets);
+            asyncPending = false;
+            return;
+        }
+        commitSync(offsets);
     }
 
     /** Partitions being revoked: workers skip their remaining tasks from now on. */
@@ -278,6 +290,7 @@ final class TaskDone {
         if (!committed) {
             return;
         }
+        asyncPending = false; // a synchronous commit completes the asynchronous ones sent before it
         commits++;
         offsets.forEach((tp, offset) -> {
             Partition partition = partitions.get(tp);
