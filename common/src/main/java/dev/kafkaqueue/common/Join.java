@@ -56,7 +56,7 @@ public final class Join {
 
     private static final Logger log = LoggerFactory.getLogger(Join.class);
 
-    private final LagReader reader;
+    private final GroupLagReader reader;
     private final Duration interval;
     private final boolean untilClosed;
 
@@ -64,11 +64,11 @@ public final class Join {
      * @param reader   reads snapshots
      * @param interval time between snapshots; lag sampling never runs faster than this
      */
-    public Join(LagReader reader, Duration interval) {
+    public Join(GroupLagReader reader, Duration interval) {
         this(reader, interval, false);
     }
 
-    private Join(LagReader reader, Duration interval, boolean untilClosed) {
+    private Join(GroupLagReader reader, Duration interval, boolean untilClosed) {
         this.reader = Objects.requireNonNull(reader, "reader");
         this.interval = Objects.requireNonNull(interval, "interval");
         this.untilClosed = untilClosed;

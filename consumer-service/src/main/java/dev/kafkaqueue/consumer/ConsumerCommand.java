@@ -3,6 +3,7 @@ package dev.kafkaqueue.consumer;
 import dev.kafkaqueue.common.ConnectionOptions;
 import dev.kafkaqueue.common.DurationConverter;
 import dev.kafkaqueue.common.GracefulShutdown;
+import dev.kafkaqueue.common.GroupTypeOption;
 import dev.kafkaqueue.common.ItemLog;
 import dev.kafkaqueue.common.ServiceMetrics;
 import dev.kafkaqueue.common.Settings;
@@ -34,6 +35,9 @@ final class ConsumerCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    GroupTypeOption groupType;
 
     @Option(names = "--work-ms", paramLabel = "MS", defaultValue = "${env:QUEUE_WORK_MS:-0}",
             description = "Simulated processing time per item; default ${DEFAULT-VALUE} (env QUEUE_WORK_MS).")
@@ -92,11 +96,18 @@ final class ConsumerCommand implements Callable<Integer> {
         // Every flag is checked before the cluster is: a bad one fails at once, not after --connect-timeout.
         ItemProcessor processor = InjectedFailures.wrap(new SimulatedWork(settings.work()), settings.failItems());
         OptionalInt port = Settings.port("--metrics-port", metricsPort);
+        if (groupType.isShare()) {
+            ShareQueueConsumer.check(settings);
+        }
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
         }
         try (AppliedLog applied = settings.appliedLog().map(AppliedLog::open).orElseGet(AppliedLog::inMemory);
              ServiceMetrics metrics = ServiceMetrics.start("consumer", port)) {
+            if (groupType.isShare()) {
+                ShareQueueConsumer share = ShareQueueConsumer.create(settings, processor, applied, metrics);
+                return GracefulShutdown.run(share::stop, Duration.ofSeconds(20), share::run);
+            }
             QueueConsumer consumer = QueueConsumer.create(settings, processor, applied, metrics);
             return GracefulShutdown.run(consumer::stop, Duration.ofSeconds(20), consumer::run);
         }

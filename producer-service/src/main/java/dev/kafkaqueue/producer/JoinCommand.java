@@ -2,8 +2,10 @@ package dev.kafkaqueue.producer;
 
 import dev.kafkaqueue.common.ConnectionOptions;
 import dev.kafkaqueue.common.DurationConverter;
+import dev.kafkaqueue.common.GroupLagReader;
+import dev.kafkaqueue.common.GroupTypeOption;
 import dev.kafkaqueue.common.Join;
-import dev.kafkaqueue.common.LagReader;
+import dev.kafkaqueue.common.PartitionTail;
 import dev.kafkaqueue.common.Topics;
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -31,6 +33,9 @@ final class JoinCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    GroupTypeOption groupType;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:QUEUE_TIMEOUT:-60s}",
@@ -65,14 +70,15 @@ final class JoinCommand implements Callable<Integer> {
         JoinSettings settings = new JoinSettings(connection.clientConfig(), connection.topic(), connection.group(),
                 timeout, interval, count < 0 ? OptionalLong.empty() : OptionalLong.of(count),
                 connection.connectTimeout(), json, perPartition, closed);
-        try (Admin admin = Admin.create(settings.client().clientProperties())) {
+        try (Admin admin = Admin.create(settings.client().clientProperties());
+             PartitionTail tail = new PartitionTail(settings.client(), settings.connectTimeout())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
-            return run(new LagReader(admin, settings.connectTimeout()), settings);
+            return run(groupType.groupType().lagReader(admin, tail, settings.connectTimeout()), settings);
         }
     }
 
     /** Waits and reports; shared with the producer's {@code --join}. */
-    static int run(LagReader reader, JoinSettings settings) throws InterruptedException {
+    static int run(GroupLagReader reader, JoinSettings settings) throws InterruptedException {
         JoinDisplay display = JoinDisplay.choose(settings.json(), settings.perPartition(), settings.expectedItems(),
                 System.out);
         Join join = new Join(reader, settings.interval());

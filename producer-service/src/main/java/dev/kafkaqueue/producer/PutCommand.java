@@ -2,6 +2,7 @@ package dev.kafkaqueue.producer;
 
 import dev.kafkaqueue.common.ConnectionOptions;
 import dev.kafkaqueue.common.DurationConverter;
+import dev.kafkaqueue.common.GroupTypeOption;
 import dev.kafkaqueue.common.ItemLog;
 import dev.kafkaqueue.common.ServiceMetrics;
 import dev.kafkaqueue.common.Settings;
@@ -32,6 +33,9 @@ final class PutCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    GroupTypeOption groupType;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "${env:QUEUE_COUNT:-10}",
             description = "Items to put; default ${DEFAULT-VALUE} (env QUEUE_COUNT).")
@@ -105,7 +109,7 @@ final class PutCommand implements Callable<Integer> {
                 runId == null || runId.isBlank() ? UUID.randomUUID().toString().substring(0, 8) : runId,
                 itemLog, lagInterval, connection.connectTimeout());
         try (ServiceMetrics metrics = ServiceMetrics.start("producer", Settings.port("--metrics-port", metricsPort))) {
-            return new QueueProducer(settings, metrics).run();
+            return new QueueProducer(settings, groupType.groupType(), metrics).run();
         }
     }
 

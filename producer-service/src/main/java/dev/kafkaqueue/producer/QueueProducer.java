@@ -5,7 +5,10 @@ import dev.kafkaqueue.common.ClientConfig;
 import dev.kafkaqueue.common.ExitCode;
 import dev.kafkaqueue.common.GracefulShutdown;
 import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.LagReader;
+import dev.kafkaqueue.common.GroupLagReader;
+import dev.kafkaqueue.common.GroupType;
+import dev.kafkaqueue.common.PartitionTail;
+import dev.kafkaqueue.common.ShareGroups;
 import dev.kafkaqueue.common.QueueMessage;
 import dev.kafkaqueue.common.RecordCodec;
 import dev.kafkaqueue.common.ServiceMetrics;
@@ -48,6 +51,7 @@ final class QueueProducer {
     private static final int MAX_ITEMS_PER_TRANSACTION = 100;
 
     private final ProducerSettings settings;
+    private final GroupType groupType;
     private final ServiceMetrics metrics;
     private final Counter putCounter;
     private final RecordCodec codec = new RecordCodec();
@@ -55,8 +59,9 @@ final class QueueProducer {
     private final AtomicLong acknowledged = new AtomicLong();
     private volatile boolean stopping;
 
-    QueueProducer(ProducerSettings settings, ServiceMetrics metrics) {
+    QueueProducer(ProducerSettings settings, GroupType groupType, ServiceMetrics metrics) {
         this.settings = settings;
+        this.groupType = groupType;
         this.metrics = metrics;
         this.putCounter = Counter.builder("queue.items.put")
                 .description("Items put and acknowledged (acks=all)").register(metrics.registry());
@@ -71,11 +76,16 @@ final class QueueProducer {
     }
 
     private int putAndJoin() throws Exception {
-        try (Admin admin = Admin.create(settings.client().clientProperties())) {
+        try (Admin admin = Admin.create(settings.client().clientProperties());
+             PartitionTail tail = new PartitionTail(settings.client(), settings.connectTimeout())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
             Topics.ensure(admin, settings.topic(), settings.partitions(), settings.replicationFactor(),
                     settings.connectTimeout());
-            LagReader lag = new LagReader(admin, settings.connectTimeout());
+            if (groupType == GroupType.SHARE) {
+                // A share group that first polls after these puts must still start at the first item.
+                ShareGroups.startAtEarliest(admin, settings.group(), settings.connectTimeout());
+            }
+            GroupLagReader lag = groupType.lagReader(admin, tail, settings.connectTimeout());
             BackpressureGate gate = new BackpressureGate(settings.maxsize(),
                     () -> byPartition(lag.committed(settings.group(), settings.topic())), settings.lagInterval());
             register(gate);
