@@ -15,8 +15,9 @@ public interface GroupLagReader {
     LagSnapshot snapshot(String topic, String group) throws InterruptedException, ExecutionException, TimeoutException;
 
     /**
-     * Per partition, the offset below which every record is finished: the committed offset of a consumer group,
-     * the share-partition start offset of a share group. Partitions without one are absent.
+     * Per partition, an offset with at least as many records at or after it as are unfinished: the committed offset
+     * of a consumer group; for a share group, end offset minus the broker's lag. The backpressure gate counts the
+     * producer's records at or after it as unfinished. Partitions without one are absent.
      */
     Map<TopicPartition, Long> committed(String group, String topic)
             throws InterruptedException, ExecutionException, TimeoutException;

@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  *       broker's record state says so; it is as final as {@code ACCEPT}, so lag still reaches zero.</li>
  *   <li>If a dead-letter write fails, the record is not acknowledged: closing releases it, and the consumer exits
  *       1.</li>
- *   <li>It ends when every partition's share-partition start offset reached the end offset and every partition's
- *       last record is a pill of this consumer's run (read with {@link PartitionTail}): a pill reaches one member
+ *   <li>It ends when the group's lag is zero on every partition ({@code Admin.listShareGroupOffsets}) and every
+ *       partition's last record is a pill of this consumer's run (read with {@link PartitionTail}): a pill reaches one member
  *       only, and this is how the others, idle ones too, learn it from the broker.</li>
  * </ul>
  *
@@ -340,7 +340,7 @@ final class ShareQueueConsumer {
                         e.toString())));
     }
 
-    /** True when every partition is acknowledged to its end and ends with a pill of a run this member works on. */
+    /** True when every partition has lag zero and ends with a pill of a run this member works on. */
     private boolean runClosed(ShareLagReader closures) {
         try {
             return closures.closures(settings.topic(), settings.group()).allClosed(pill ->
@@ -386,6 +386,8 @@ final class ShareQueueConsumer {
                 ByteArrayDeserializer.class.getName());
         ClientConfig.putOwned(props, ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
                 ByteArrayDeserializer.class.getName());
+        // The producer creates the topic with its partition count; a consumer must not create it first.
+        ClientConfig.putOwned(props, ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         // The default batch_optimized mode may acquire more than max.poll.records; record_limit honours it (KIP-1206).
         props.putIfAbsent(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
         // get() takes one item: a member holding records it has not started would keep them from idle members.
