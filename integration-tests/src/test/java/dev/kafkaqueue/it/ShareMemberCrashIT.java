@@ -1,0 +1,72 @@
+package dev.kafkaqueue.it;
+
+import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A share-group member killed with SIGKILL mid-run: the records it had acquired come back to the group when their
+ * acquisition lock expires ({@code share.record.lock.duration.ms}, set here to the broker's minimum of 15 s), the
+ * survivor works them, and nothing is lost. The duplicates are measured: a share consumer holds at most
+ * {@code max.poll.records} (1 by default) unacknowledged records, so at most one item can be applied twice.
+ */
+class ShareMemberCrashIT {
+
+    private static final int ITEMS = 40;
+    private static final String RUN = "share-crash";
+    private static final String LOCK_MS = "15000";
+
+    @RegisterExtension
+    final TestQueue queue = new TestQueue();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aKilledMembersRecordsComeBackAfterTheLockAndNothingIsLost() {
+        ShareGroup share = new ShareGroup(queue);
+        share.configure(Map.of("share.record.lock.duration.ms", LOCK_MS, "share.auto.offset.reset", "earliest"));
+        queue.createTopic(1);
+        Path log1 = dir.resolve("applied-1.log");
+        Path log2 = dir.resolve("applied-2.log");
+        ServiceProcess victim = queue.consumer().flag("--group-type", "share").workMs(200).appliedLog(log1)
+                .flag("--item-log", "each").start();
+        ServiceProcess survivor = queue.consumer().flag("--group-type", "share").workMs(200).appliedLog(log2)
+                .flag("--item-log", "each").start();
+        share.awaitMembers(2, EXIT_TIMEOUT);
+        ServiceProcess producer = queue.producer().flag("--group-type", "share").count(ITEMS).partitions(1)
+                .runId(RUN).flag("--item-log", "each").run();
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
+
+        Awaitility.await("the victim has processed 3 items").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> Consumer.ids(victim).size() >= 3);
+        victim.sigkill();
+        assertThat(victim.awaitExit(Duration.ofSeconds(30))).as("killed").isEqualTo(137);
+        long killedAt = System.nanoTime();
+
+        assertThat(survivor.awaitExit(EXIT_TIMEOUT)).as(survivor.output()).isZero();
+        assertThat(Consumer.doneReason(survivor)).isEqualTo("all partitions closed by poison pills");
+        long survivorDoneAfterMs = Duration.ofNanos(System.nanoTime() - killedAt).toMillis();
+        Oracle.Result result = new Oracle().acked(RUN, producer).consumers(victim, survivor).appliedLog(log1)
+                .appliedLog(log2).deadLetters(queue).check("share-member-sigkill");
+        System.out.printf("SHARE_MEMBER_CRASH victim_applied=%d survivor_applied=%d dup_applied=%d "
+                        + "dup_delivered=%d lock_ms=%s survivor_done_after_kill_ms=%d%n",
+                Consumer.applied(log1).size(), Consumer.applied(log2).size(), result.dupApplied(),
+                result.dupDelivered(), LOCK_MS, survivorDoneAfterMs);
+        assertThat(result.acked()).isEqualTo(ITEMS);
+        assertThat(result.lost()).as(result.toString()).isZero();
+        assertThat(result.applied()).isEqualTo(ITEMS);
+        assertThat(result.deadLettered()).isZero();
+        assertThat(result.dupApplied()).as("applied twice: at most the one record in hand at the kill")
+                .isLessThanOrEqualTo(1);
+        assertThat(share.totalLag()).isZero();
+    }
+}
