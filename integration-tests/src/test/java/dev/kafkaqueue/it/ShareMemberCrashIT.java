@@ -69,4 +69,32 @@ class ShareMemberCrashIT {
                 .isLessThanOrEqualTo(1);
         assertThat(share.totalLag()).isZero();
     }
+
+    @Test
+    void sigtermFinishesTheRecordInHandAcknowledgesItAndLeavesNothingBehind() {
+        queue.createTopic(1);
+        Path log1 = dir.resolve("applied-1.log");
+        Path log2 = dir.resolve("applied-2.log");
+        ServiceProcess producer = queue.producer().flag("--group-type", "share").count(20).partitions(1)
+                .runId(RUN).flag("--item-log", "each").run();
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
+        ServiceProcess first = queue.consumer().flag("--group-type", "share").workMs(300).appliedLog(log1)
+                .flag("--item-log", "each").start();
+        Awaitility.await("the first consumer has processed 3 items").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> Consumer.ids(first).size() >= 3);
+        first.sigterm();
+        assertThat(first.awaitExit(Duration.ofSeconds(30))).as(first.output()).isZero();
+        assertThat(Consumer.doneReason(first)).isEqualTo("stopped by signal");
+
+        ServiceProcess second = queue.consumer().flag("--group-type", "share").appliedLog(log2)
+                .flag("--item-log", "each").start();
+        assertThat(second.awaitExit(EXIT_TIMEOUT)).as(second.output()).isZero();
+        Oracle.Result result = new Oracle().acked(RUN, producer).consumers(first, second).appliedLog(log1)
+                .appliedLog(log2).deadLetters(queue).check("share-member-sigterm");
+        assertThat(result.lost()).as(result.toString()).isZero();
+        assertThat(result.dupApplied()).as("the record in hand was acknowledged before the exit").isZero();
+        assertThat(result.dupDelivered()).as(result.toString()).isZero();
+        assertThat(new ShareGroup(queue).totalLag()).isZero();
+    }
 }
