@@ -4,13 +4,13 @@
 # Everything is stopped and its files removed at the end; the exit code is non-zero if any part failed.
 #
 # Settings (environment, with defaults): COUNT=20 MAXSIZE=5 INTERVAL_MS=100 WORK_MS=200 PARTITIONS=3
-# CONSUMERS=3 COMMIT=batch TOPIC=jobs GROUP=workers LOCAL_KAFKA_PORT=39092 JOIN_TIMEOUT=300s
+# CONSUMERS=3 COMMIT=batch TOPIC=jobs GROUP=workers GROUP_TYPE=consumer LOCAL_KAFKA_PORT=39092 JOIN_TIMEOUT=300s
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-20} MAXSIZE=${MAXSIZE:-5} INTERVAL_MS=${INTERVAL_MS:-100} WORK_MS=${WORK_MS:-200}
 PARTITIONS=${PARTITIONS:-3} CONSUMERS=${CONSUMERS:-3} COMMIT=${COMMIT:-batch}
-TOPIC=${TOPIC:-jobs} GROUP=${GROUP:-workers} PORT=${LOCAL_KAFKA_PORT:-39092} JOIN_TIMEOUT=${JOIN_TIMEOUT:-300s}
+TOPIC=${TOPIC:-jobs} GROUP=${GROUP:-workers} GROUP_TYPE=${GROUP_TYPE:-consumer} PORT=${LOCAL_KAFKA_PORT:-39092} JOIN_TIMEOUT=${JOIN_TIMEOUT:-300s}
 KAFKA_VERSION=4.3.1
 LIBS=${KAFKA_LIBS:-$HOME/.cache/kafka-queue/kafka-$KAFKA_VERSION-libs}
 
@@ -57,6 +57,8 @@ log.dirs=$work/data
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS
 java -cp "$LIBS/*" kafka.tools.StorageTool format --ignore-formatted -t "$(java -cp "$LIBS/*" kafka.tools.StorageTool random-uuid)" \
@@ -70,7 +72,7 @@ for _ in $(seq 1 60); do
 done
 say broker "Apache Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$PORT, pid $broker_pid, up after $(( $(date +%s) - started ))s"
 
-BOOT=(--bootstrap-servers "127.0.0.1:$PORT" --topic "$TOPIC" --group "$GROUP")
+BOOT=(--bootstrap-servers "127.0.0.1:$PORT" --topic "$TOPIC" --group "$GROUP" --group-type "$GROUP_TYPE")
 # The producer creates the topic with its partitions before the consumers subscribe.
 prefixed producer java -Xmx256m -jar producer-service/target/producer-service.jar "${BOOT[@]}" \
   --partitions "$PARTITIONS" --count 0 --no-pill > /dev/null
