@@ -25,10 +25,15 @@ COPY producer-service/src/main producer-service/src/main
 COPY consumer-service/src/main consumer-service/src/main
 RUN mvn -B -q -DskipTests -pl producer-service,consumer-service -am package
 
-FROM ${RUNTIME_IMAGE} AS producer
+# The services run as a user without root rights; they write nothing but standard output and error.
+FROM ${RUNTIME_IMAGE} AS runtime
+RUN useradd --system --user-group --no-create-home --home-dir /app --shell /usr/sbin/nologin app
+USER app
+
+FROM runtime AS producer
 COPY --from=build /src/producer-service/target/producer-service.jar /app/producer-service.jar
 ENTRYPOINT ["java", "-Xmx256m", "-jar", "/app/producer-service.jar"]
 
-FROM ${RUNTIME_IMAGE} AS consumer
+FROM runtime AS consumer
 COPY --from=build /src/consumer-service/target/consumer-service.jar /app/consumer-service.jar
 ENTRYPOINT ["java", "-Xmx256m", "-jar", "/app/consumer-service.jar"]

@@ -2,9 +2,10 @@
 # Builds, without an image registry, the images that stand in for the public ones:
 #   kafka-queue/jre:17       Debian bookworm + OpenJDK 17 JRE      (for eclipse-temurin:17-jre)
 #   kafka-queue/build:17     the same + JDK and Maven              (for maven:3.9-eclipse-temurin-17)
-#   kafka-queue/kafka:4.3.1  Apache Kafka from Maven Central's jars (for apache/kafka:4.3.1)
-# from Debian's packages and Maven Central. An image that already exists is left alone, so a second run does nothing.
-# Use them with: docker compose --env-file scripts/local-images.env up --build
+#   kafka-queue/kafka:V      Apache Kafka V from Maven Central's jars (for apache/kafka:V)
+# from Debian's packages and Maven Central, where V is the parent pom's <kafka.version> (scripts/kafka-version.sh).
+# An image that already exists is left alone, so a second run does nothing. It (re)writes scripts/local-images.env,
+# which names the three images; use them with: docker compose --env-file scripts/local-images.env up --build
 #
 # LOCAL_JRE_IMAGE, LOCAL_BUILD_IMAGE, LOCAL_KAFKA_IMAGE override the three names (e.g. to time a build from nothing
 # without touching the images in use).
@@ -13,7 +14,8 @@ cd "$(dirname "$0")/.."
 
 JRE=${LOCAL_JRE_IMAGE:-kafka-queue/jre:17}
 BUILD=${LOCAL_BUILD_IMAGE:-kafka-queue/build:17}
-KAFKA=${LOCAL_KAFKA_IMAGE:-kafka-queue/kafka:4.3.1}
+KAFKA_VERSION=$(scripts/kafka-version.sh)
+KAFKA=${LOCAL_KAFKA_IMAGE:-kafka-queue/kafka:$KAFKA_VERSION}
 JAVA_HOME_IN_IMAGE=/usr/lib/jvm/java-17-openjdk-amd64
 
 exists() { docker image inspect "$1" > /dev/null 2>&1; }
@@ -93,21 +95,32 @@ DOCKERFILE
 
 build_kafka() {
   # Kafka's jars (broker and tools, with their runtime dependencies) are resolved on the host from Maven Central by
-  # scripts/local-broker/pom.xml (versions from the parent pom), then copied into the image.
+  # scripts/local-broker/pom.xml (versions from the parent pom), then copied into the image. `validate` runs the
+  # enforcer first: an slf4j-api 1.x among them (the broker would print nothing) fails here.
   local context
   context=$(mktemp -d)
   cp -r docker/kafka/. "$context/"
-  ./mvnw -B -q -f scripts/local-broker/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
-    -DoutputDirectory="$context/libs"
-  # log4j-slf4j2-impl binds only to slf4j-api 2.x: with a 1.7 jar the broker would print nothing.
-  local old_slf4j=("$context"/libs/slf4j-api-1.*.jar)
-  if [ -e "${old_slf4j[0]}" ]; then
-    echo "images: slf4j-api 1.x among Kafka's jars: ${old_slf4j[*]##*/}" >&2; rm -rf "$context"; return 1
-  fi
+  ./mvnw -B -q -f scripts/local-broker/pom.xml validate dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$context/libs" || { rm -rf "$context"; return 1; }
   docker build -q -t "$KAFKA" --build-arg "BASE_IMAGE=$JRE" "$context" > /dev/null
   rm -rf "$context"
+}
+
+write_env() {
+  # The images for `docker compose --env-file` and for the tests; written from the names above, so it follows a new
+  # <kafka.version> in the pom. Left alone when the names are overridden (LOCAL_*_IMAGE): that run is an experiment.
+  local env=scripts/local-images.env text
+  [ -z "${LOCAL_JRE_IMAGE:-}${LOCAL_BUILD_IMAGE:-}${LOCAL_KAFKA_IMAGE:-}" ] || return 0
+  text="# The locally built stand-ins for the public images, for machines with no registry. Written by
+# scripts/build-local-images.sh from pom.xml's kafka.version: do not edit. Use:
+#   docker compose --env-file scripts/local-images.env up --build
+KAFKA_IMAGE=$KAFKA
+BUILD_IMAGE=$BUILD
+RUNTIME_IMAGE=$JRE"
+  [ "$(cat "$env" 2>/dev/null)" = "$text" ] || { printf '%s\n' "$text" > "$env"; echo "images: wrote $env"; }
 }
 
 build "$JRE" build_jre
 build "$BUILD" build_build
 build "$KAFKA" build_kafka
+write_env

@@ -65,8 +65,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'failed="interrupted"; exit 130' INT TERM
 
+# docker-compose.yml cannot read the pom: its default broker image must carry the pom's Kafka version.
+kafka_version=$(scripts/kafka-version.sh)
+defaults=$(grep -c "KAFKA_IMAGE:-apache/kafka:$kafka_version}" docker-compose.yml || true)
+[ "$defaults" -eq 2 ] || fail "docker-compose.yml's default KAFKA_IMAGE is not apache/kafka:$kafka_version" \
+  "(pom.xml's kafka.version) in both places"
 say "${compose[*]} ($compose_version), images:" \
-    "KAFKA_IMAGE=${KAFKA_IMAGE:-apache/kafka:4.3.1} BUILD_IMAGE=${BUILD_IMAGE:-maven:3.9-eclipse-temurin-17}" \
+    "KAFKA_IMAGE=${KAFKA_IMAGE:-apache/kafka:$kafka_version} BUILD_IMAGE=${BUILD_IMAGE:-maven:3.9-eclipse-temurin-17}" \
     "RUNTIME_IMAGE=${RUNTIME_IMAGE:-eclipse-temurin:17-jre}"
 case " ${KAFKA_IMAGE:-} ${BUILD_IMAGE:-} ${RUNTIME_IMAGE:-} " in
   *" kafka-queue/"*) scripts/build-local-images.sh ;;

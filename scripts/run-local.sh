@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # The whole pipeline on this machine, without Docker: a real Apache Kafka broker (KRaft) started from Maven
 # Central's jars as a process of its own, consumers and a producer as separate processes, then join.
-# Everything is stopped and its files removed at the end; the exit code is non-zero if any part failed.
+# Everything is stopped at the end. The exit code is non-zero if any part failed (the broker too: it must answer
+# within BROKER_START_TIMEOUT seconds); then the run's files (the broker's log, each process's standard error) are
+# kept and their path and last lines printed; after a run that succeeded they are removed.
 #
 # Settings (environment, with defaults): COUNT=20 MAXSIZE=5 INTERVAL_MS=100 WORK_MS=200 PARTITIONS=3
-# CONSUMERS=3 COMMIT=batch TOPIC=jobs GROUP=workers GROUP_TYPE=consumer LOCAL_KAFKA_PORT=39092 JOIN_TIMEOUT=300s
+# CONSUMERS=3 COMMIT=batch TOPIC=jobs GROUP=workers GROUP_TYPE=consumer LOCAL_KAFKA_PORT=39092 JOIN_TIMEOUT=300s BROKER_START_TIMEOUT=60
+# Kafka's version is the parent pom's <kafka.version> (scripts/kafka-version.sh); the broker's settings are
+# docker/kafka/config/kraft-single-node.properties plus this run's listeners and log directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-20} MAXSIZE=${MAXSIZE:-5} INTERVAL_MS=${INTERVAL_MS:-100} WORK_MS=${WORK_MS:-200}
 PARTITIONS=${PARTITIONS:-3} CONSUMERS=${CONSUMERS:-3} COMMIT=${COMMIT:-batch}
 TOPIC=${TOPIC:-jobs} GROUP=${GROUP:-workers} GROUP_TYPE=${GROUP_TYPE:-consumer} PORT=${LOCAL_KAFKA_PORT:-39092} JOIN_TIMEOUT=${JOIN_TIMEOUT:-300s}
-KAFKA_VERSION=4.3.1
+BROKER_START_TIMEOUT=${BROKER_START_TIMEOUT:-60}
+KAFKA_VERSION=$(scripts/kafka-version.sh)
 LIBS=${KAFKA_LIBS:-$HOME/.cache/kafka-queue/kafka-$KAFKA_VERSION-libs}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kafka-queue-local.XXXXXX")
@@ -22,8 +27,20 @@ started=$(date +%s)
 say() { printf '%-11s| %s\n' "$1" "$2"; }
 prefixed() { local name=$1; shift; "$@" 2>"$work/$name.err" | while IFS= read -r line; do say "$name" "$line"; done; return "${PIPESTATUS[0]}"; }
 
+# The end of each file the run wrote, for a run that failed; false if it wrote none.
+show_files() {
+  local file shown=false
+  for file in "$work"/broker.log "$work"/format.log "$work"/*.err; do
+    [ -s "$file" ] || continue
+    echo "--- last lines of $file" >&2
+    tail -20 "$file" >&2
+    shown=true
+  done
+  [ "$shown" = true ]
+}
+
 cleanup() {
-  local pid
+  local code=$? pid
   for pid in "${consumer_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${consumer_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -n "$broker_pid" ]; then
@@ -31,7 +48,13 @@ cleanup() {
     for _ in $(seq 1 30); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 1; done
     kill -KILL "$broker_pid" 2>/dev/null || true
   fi
-  rm -rf "$work"
+  if [ "$code" -ne 0 ] && show_files; then
+    echo "run-local: failed (exit $code); the broker's log and each process's standard error are kept in $work" >&2
+  else
+    rm -rf "$work"
+    [ "$code" -eq 0 ] || echo "run-local: failed (exit $code)" >&2
+  fi
+  exit "$code"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -42,34 +65,34 @@ if [ "${SKIP_BUILD:-}" != 1 ]; then
 fi
 if [ ! -f "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
   say build "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $LIBS"
-  ./mvnw -B -q -f scripts/local-broker/pom.xml dependency:copy-dependencies -DoutputDirectory="$LIBS"
+  ./mvnw -B -q -f scripts/local-broker/pom.xml validate dependency:copy-dependencies -DoutputDirectory="$LIBS"
 fi
 
-cat > "$work/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$((PORT + 1))
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$((PORT + 1))
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$work/data
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-PROPS
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  say broker "127.0.0.1:$PORT is taken by another process: stop it, or choose another LOCAL_KAFKA_PORT" >&2
+  exit 1
+fi
+{
+  cat docker/kafka/config/kraft-single-node.properties
+  echo "controller.quorum.voters=1@127.0.0.1:$((PORT + 1))"
+  echo "listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$((PORT + 1))"
+  echo "advertised.listeners=PLAINTEXT://127.0.0.1:$PORT"
+  echo "log.dirs=$work/data"
+} > "$work/server.properties"
 java -cp "$LIBS/*" kafka.tools.StorageTool format --ignore-formatted -t "$(java -cp "$LIBS/*" kafka.tools.StorageTool random-uuid)" \
   -c "$work/server.properties" > "$work/format.log" 2>&1
 java -Xmx512m -cp "$LIBS/*" kafka.Kafka "$work/server.properties" > "$work/broker.log" 2>&1 &
 broker_pid=$!
-for _ in $(seq 1 60); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-  kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.log"; echo "the broker exited" >&2; exit 1; }
+broker_up=false
+for _ in $(seq 1 "$BROKER_START_TIMEOUT"); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then broker_up=true; break; fi
+  kill -0 "$broker_pid" 2>/dev/null || { say broker "the broker exited before it listened on 127.0.0.1:$PORT" >&2; exit 1; }
   sleep 1
 done
+if [ "$broker_up" != true ]; then
+  say broker "not listening on 127.0.0.1:$PORT after ${BROKER_START_TIMEOUT}s (BROKER_START_TIMEOUT); its log is below" >&2
+  exit 1
+fi
 say broker "Apache Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$PORT, pid $broker_pid, up after $(( $(date +%s) - started ))s"
 
 BOOT=(--bootstrap-servers "127.0.0.1:$PORT" --topic "$TOPIC" --group "$GROUP" --group-type "$GROUP_TYPE")

@@ -1,13 +1,16 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ConnectionOptions;
-import dev.kafkaqueue.common.DurationConverter;
-import dev.kafkaqueue.common.GracefulShutdown;
-import dev.kafkaqueue.common.GroupTypeOption;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.ServiceMetrics;
-import dev.kafkaqueue.common.Settings;
-import dev.kafkaqueue.common.Topics;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.ConnectionOptions;
+import dev.kafkaqueue.service.DurationConverter;
+import dev.kafkaqueue.service.GracefulShutdown;
+import dev.kafkaqueue.service.GroupTypeOption;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
+import dev.kafkaqueue.service.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -44,12 +47,39 @@ final class ConsumerCommand implements Callable<Integer> {
     long workMs;
 
     @Option(names = "--commit", paramLabel = "MODE", defaultValue = "${env:QUEUE_COMMIT:-batch}",
+            converter = CommitMode.Converter.class,
             description = "When task_done() commits: batch (once per poll, default), per-record, or none (the seed's "
                     + "\"omit task_done\") (env QUEUE_COMMIT).")
-    String commit;
+    CommitMode commit;
 
-    @Option(names = "--count", paramLabel = "N", defaultValue = "${env:QUEUE_CONSUMER_COUNT:-0}",
-            description = "Stop after N items; 0 (default) means until the poison pills (env QUEUE_CONSUMER_COUNT).")
+    @Option(names = "--commit-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:QUEUE_COMMIT_INTERVAL:-1s}",
+            description = "In batch mode, commit what is finished at least this often (and whenever nothing is left "
+                    + "in flight); bounds the work redone after a crash. Default ${DEFAULT-VALUE} "
+                    + "(env QUEUE_COMMIT_INTERVAL).")
+    Duration commitInterval;
+
+    @Option(names = "--concurrency", paramLabel = "N", defaultValue = "${env:QUEUE_CONCURRENCY:-1}",
+            description = "Items in flight at once in this consumer, each on a worker thread; 1 to "
+                    + ConsumerSettings.MAX_CONCURRENCY + ", default ${DEFAULT-VALUE} (env QUEUE_CONCURRENCY).")
+    int concurrency;
+
+    @Option(names = "--ordering", paramLabel = "ORDER", defaultValue = "${env:QUEUE_ORDERING:-partition}",
+            converter = OrderingConverter.class,
+            description = "Which items may be in flight together with --concurrency: partition (one at a time per "
+                    + "partition, default), key (one at a time per record key) or unordered (env QUEUE_ORDERING).")
+    Ordering ordering;
+
+    @Option(names = "--instance-id", paramLabel = "ID", defaultValue = "${env:QUEUE_INSTANCE_ID}",
+            description = "Static group membership (group.instance.id): a consumer restarted with the same id after "
+                    + "a crash gets its partitions back at once, without waiting for session.timeout.ms. "
+                    + "'{hostname}' is replaced by this host's name. Off by default (env QUEUE_INSTANCE_ID).")
+    String instanceId;
+
+    @Option(names = "--count", paramLabel = "N",
+            defaultValue = "${env:QUEUE_COUNT:-${env:QUEUE_CONSUMER_COUNT:-0}}",
+            description = "Stop after N items; 0 (default) means until the poison pills (env QUEUE_COUNT; the old "
+                    + "QUEUE_CONSUMER_COUNT still works).")
     int count;
 
     @Option(names = "--dlt-topic", paramLabel = "TOPIC", defaultValue = "${env:QUEUE_DLT_TOPIC}",
@@ -57,17 +87,25 @@ final class ConsumerCommand implements Callable<Integer> {
     String deadLetterTopic;
 
     @Option(names = "--applied-log", paramLabel = "FILE", defaultValue = "${env:QUEUE_APPLIED_LOG}",
-            description = "File of applied item keys: an item redelivered after a crash is not applied twice "
-                    + "(env QUEUE_APPLIED_LOG). Without it, duplicates are caught only within this process.")
+            description = "File that keeps the dedup window across restarts: an item redelivered after a crash is "
+                    + "not applied twice (env QUEUE_APPLIED_LOG). Without it, duplicates are caught only within this "
+                    + "process.")
     Path appliedLog;
 
+    @Option(names = "--dedup-window", paramLabel = "N", defaultValue = "${env:QUEUE_DEDUP_WINDOW:-100000}",
+            description = "How many recently applied items are remembered to skip redeliveries; memory and the "
+                    + "applied log stay O(N). 0 turns dedup off. Default ${DEFAULT-VALUE} (env QUEUE_DEDUP_WINDOW).")
+    int dedupWindow;
+
     @Option(names = "--max-retries", paramLabel = "N", defaultValue = "${env:QUEUE_MAX_RETRIES:-3}",
-            description = "Retries of a failing item before it is dead-lettered; default ${DEFAULT-VALUE}.")
+            description = "Retries of a failing item before it is dead-lettered; default ${DEFAULT-VALUE} "
+                    + "(env QUEUE_MAX_RETRIES).")
     int maxRetries;
 
     @Option(names = "--retry-backoff", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:QUEUE_RETRY_BACKOFF:-200ms}",
-            description = "Delay before the first retry, doubling each time; default ${DEFAULT-VALUE}.")
+            description = "Delay before the first retry, doubling each time; default ${DEFAULT-VALUE} "
+                    + "(env QUEUE_RETRY_BACKOFF).")
     Duration retryBackoff;
 
     @Option(names = "--item-log", paramLabel = "MODE", defaultValue = "${env:QUEUE_ITEM_LOG:-auto}",
@@ -87,12 +125,11 @@ final class ConsumerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String topic = connection.topic();
-        ConsumerSettings settings = new ConsumerSettings(connection.clientConfig(), topic, connection.group(),
-                workMs(), CommitMode.parse(commit), count,
-                deadLetterTopic == null || deadLetterTopic.isBlank() ? topic + ".DLT" : deadLetterTopic,
-                Optional.ofNullable(appliedLog), maxRetries, retryBackoff, failItems, itemLog,
-                connection.connectTimeout());
+        QueueAddress queue = connection.address();
+        ConsumerSettings settings = new ConsumerSettings(queue, Duration.ofMillis(workMs), commit, commitInterval,
+                count, deadLetterTopic == null || deadLetterTopic.isBlank() ? queue.topic() + ".DLT" : deadLetterTopic,
+                Optional.ofNullable(appliedLog), dedupWindow, maxRetries, retryBackoff, failItems, itemLog,
+                connection.connectTimeout(), concurrency, ordering, instanceId(instanceId));
         // Every flag is checked before the cluster is: a bad one fails at once, not after --connect-timeout.
         ItemProcessor processor = InjectedFailures.wrap(new SimulatedWork(settings.work()), settings.failItems());
         OptionalInt port = Settings.port("--metrics-port", metricsPort);
@@ -101,22 +138,52 @@ final class ConsumerCommand implements Callable<Integer> {
         }
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
+            if (!TopicWait.untilCreated(admin, queue.topic(), settings.connectTimeout())) {
+                return ExitCode.OK; // a signal ended the wait before there was anything to consume
+            }
         }
-        try (AppliedLog applied = settings.appliedLog().map(AppliedLog::open).orElseGet(AppliedLog::inMemory);
-             ServiceMetrics metrics = ServiceMetrics.start("consumer", port)) {
+        try (DedupWindow dedup = settings.appliedLog()
+                        .map(file -> DedupWindow.open(file, settings.dedupWindow()))
+                        .orElseGet(() -> DedupWindow.inMemory(settings.dedupWindow()));
+             ServiceMetrics metrics = ServiceMetrics.start("consumer", queue, port)) {
             if (groupType.isShare()) {
-                ShareQueueConsumer share = ShareQueueConsumer.create(settings, processor, applied, metrics);
+                ShareQueueConsumer share = ShareQueueConsumer.create(settings, processor, dedup, metrics);
                 return GracefulShutdown.run(share::stop, Duration.ofSeconds(20), share::run);
             }
-            QueueConsumer consumer = QueueConsumer.create(settings, processor, applied, metrics);
+            QueueConsumer consumer = QueueConsumer.create(settings, processor, dedup, metrics);
             return GracefulShutdown.run(consumer::stop, Duration.ofSeconds(20), consumer::run);
         }
     }
 
-    private Duration workMs() {
-        if (workMs < 0) {
-            throw new IllegalArgumentException("--work-ms=" + workMs + " is not allowed: it must be 0 or more");
+    /** The static member id, with {@code {hostname}} replaced: compose gives each replica its own this way. */
+    private static Optional<String> instanceId(String value) {
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
         }
-        return Duration.ofMillis(workMs);
+        if (!value.contains("{hostname}")) {
+            return Optional.of(value);
+        }
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            throw new InvalidSettingException("--instance-id='" + value + "': cannot read this host's name: "
+                    + e.getMessage(), e);
+        }
+        return Optional.of(value.replace("{hostname}", host));
+    }
+
+    /** Reads --ordering case-insensitively, listing the allowed values when it is wrong. */
+    static final class OrderingConverter implements picocli.CommandLine.ITypeConverter<Ordering> {
+        @Override
+        public Ordering convert(String value) {
+            for (Ordering ordering : Ordering.values()) {
+                if (ordering.name().equalsIgnoreCase(value.trim())) {
+                    return ordering;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value
+                    + "' is not allowed; use one of partition, key, unordered");
+        }
     }
 }

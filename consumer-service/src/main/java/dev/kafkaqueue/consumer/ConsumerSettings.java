@@ -1,8 +1,10 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.Settings;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.ItemLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -11,42 +13,73 @@ import java.util.Optional;
 /**
  * Everything the consumer service needs, parsed and checked once at startup.
  *
- * @param client          how to reach the cluster
- * @param topic           the queue's topic
- * @param group           the consumer group this consumer joins
+ * @param queue           the cluster, the queue's topic and the consumer group this consumer joins
  * @param work            simulated processing time per item
  * @param commitMode      when processed offsets are committed
+ * @param commitInterval  in {@code batch} mode, the longest a finished item waits for its commit
  * @param count           stop after this many items; 0 is no limit
  * @param deadLetterTopic where unreadable and failed records go
- * @param appliedLog      the file that makes processing idempotent across restarts, if any
+ * @param appliedLog      the file that keeps the dedup window across restarts, if any
+ * @param dedupWindow     how many recently applied items are remembered, so a redelivery is not applied twice
  * @param maxRetries      retries of a failed item before it is dead-lettered
  * @param retryBackoff    the first retry's delay; each next one doubles it
  * @param failItems       test hook: item ids whose processing throws (see {@link InjectedFailures})
  * @param itemLog         how items are reported on standard output
  * @param connectTimeout  how long to wait for a broker at startup, and for each metadata request
+ * @param concurrency     items in flight at once in this process (worker threads)
+ * @param ordering        which items may be in flight together
+ * @param instanceId      the static group member id ({@code group.instance.id}), if any
  */
-record ConsumerSettings(ClientConfig client, String topic, String group, Duration work, CommitMode commitMode,
-                        int count, String deadLetterTopic, Optional<Path> appliedLog, int maxRetries,
-                        Duration retryBackoff, String failItems, ItemLog.Mode itemLog, Duration connectTimeout) {
+record ConsumerSettings(QueueAddress queue, Duration work, CommitMode commitMode,
+                        Duration commitInterval, int count, String deadLetterTopic, Optional<Path> appliedLog,
+                        int dedupWindow, int maxRetries, Duration retryBackoff, String failItems,
+                        ItemLog.Mode itemLog, Duration connectTimeout, int concurrency, Ordering ordering,
+                        Optional<String> instanceId) {
+
+    /** The most worker threads one consumer runs. */
+    static final int MAX_CONCURRENCY = 256;
 
     ConsumerSettings {
-        Objects.requireNonNull(client, "client");
-        Settings.requireName("--topic", "QUEUE_TOPIC", topic);
-        Settings.requireName("--group", "QUEUE_GROUP", group);
+        Objects.requireNonNull(queue, "queue");
         if (work == null || work.isNegative()) {
-            throw new IllegalArgumentException("--work-ms must be 0 or more, was " + work);
+            throw new InvalidSettingException("--work-ms=" + (work == null ? null : work.toMillis())
+                    + " is not allowed: it must be 0 or more");
         }
         Objects.requireNonNull(commitMode, "commitMode");
+        Settings.requirePositive("--commit-interval", commitInterval);
         Settings.requireNonNegative("--count", count);
         Settings.requireName("--dlt-topic", "QUEUE_DLT_TOPIC", deadLetterTopic);
-        if (deadLetterTopic.equals(topic)) {
-            throw new IllegalArgumentException("--dlt-topic='" + deadLetterTopic
+        if (deadLetterTopic.equals(queue.topic())) {
+            throw new InvalidSettingException("--dlt-topic='" + deadLetterTopic
                     + "' is not allowed: it must differ from --topic, or bad records would loop");
         }
         Objects.requireNonNull(appliedLog, "appliedLog");
+        Settings.requireNonNegative("--dedup-window", dedupWindow);
         Settings.requireNonNegative("--max-retries", maxRetries);
         Settings.requirePositive("--retry-backoff", retryBackoff);
         Objects.requireNonNull(itemLog, "itemLog");
         Settings.requirePositive("--connect-timeout", connectTimeout);
+        if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+            throw new InvalidSettingException("--concurrency=" + concurrency + " is not allowed: it must be 1 to "
+                    + MAX_CONCURRENCY);
+        }
+        Objects.requireNonNull(ordering, "ordering");
+        Objects.requireNonNull(instanceId, "instanceId");
+        instanceId.ifPresent(id -> Settings.requireName("--instance-id", "QUEUE_INSTANCE_ID", id));
+    }
+
+    /** How to reach the cluster. */
+    ClientConfig client() {
+        return queue.client();
+    }
+
+    /** The queue's topic. */
+    String topic() {
+        return queue.topic();
+    }
+
+    /** The consumer group. */
+    String group() {
+        return queue.group();
     }
 }

@@ -1,6 +1,7 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueMessage;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -21,7 +22,7 @@ final class InjectedFailures implements ItemProcessor {
     /**
      * Wraps {@code next} as the spec says; an empty spec returns {@code next} itself.
      *
-     * @throws IllegalArgumentException naming the bad part of the spec
+     * @throws dev.kafkaqueue.queue.InvalidSettingException naming the bad part of the spec
      */
     static ItemProcessor wrap(ItemProcessor next, String spec) {
         if (spec == null || spec.isBlank()) {
@@ -35,7 +36,7 @@ final class InjectedFailures implements ItemProcessor {
                 int times = idAndTimes.length > 1 ? Integer.parseInt(idAndTimes[1]) : Integer.MAX_VALUE;
                 failures.put(id, times);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--fail-items: '" + part + "' is not ID or ID:TIMES");
+                throw new dev.kafkaqueue.queue.InvalidSettingException("--fail-items: '" + part + "' is not ID or ID:TIMES");
             }
         }
         return new InjectedFailures(next, failures);

@@ -1,6 +1,6 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.queue.QueueMessage;
 
 /**
  * The work done for each item between {@code get()} and {@code task_done()}. The consumer commits an item's offset

@@ -1,37 +1,27 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueMessage;
-import dev.kafkaqueue.common.RecordCodec;
-import dev.kafkaqueue.common.ServiceMetrics;
-import dev.kafkaqueue.common.Topics;
-import dev.kafkaqueue.common.UnreadableRecordException;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.Words;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -39,12 +29,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer side of the queue: {@code get()} is a poll, {@code task_done()} is an offset commit made after
- * processing. Ends when every partition of the topic is closed by a poison pill, after {@code --count} items, or
- * when {@link #stop()} is called (SIGTERM): it then finishes the record in hand, commits it and leaves the group.
+ * processing ({@link TaskDone}). Ends when every partition of the topic is closed by a poison pill, after
+ * {@code --count} items, or when {@link #stop()} is called (SIGTERM): it then finishes the items in hand, commits
+ * them and leaves the group.
  *
- * <p>A record that cannot be read, or whose processing still fails after the retries, goes to the dead-letter topic
- * and its offset is committed: the partition keeps flowing. If the dead-letter write fails, the offset is not
- * committed and the consumer stops with exit code 1.
+ * <p>The poll thread only polls, hands records to the {@link WorkPool} and commits. It never waits for an item, so
+ * an item may take longer than {@code max.poll.interval.ms} without the member being evicted: a partition whose
+ * backlog reaches {@link #MAX_IN_FLIGHT} records is paused, and resumed once half of it is done.
  *
  * <p>The thread that calls {@link #run()} owns the Kafka consumer; {@link #stop()} is the only method other threads
  * may call.
@@ -53,352 +44,231 @@ final class QueueConsumer {
 
     private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
+    /** While work is in flight the loop comes back at least this often, to commit what finished. */
+    private static final Duration BUSY_POLL_TIMEOUT = Duration.ofMillis(100);
     /** Idle consumers look at the group's closures at most this often: two small requests, never per record. */
     private static final Duration CLOSURE_CHECK_INTERVAL = Duration.ofSeconds(1);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** Fetched, unfinished records per partition before it is paused: bounds memory by partitions, not by items. */
+    static final int MAX_IN_FLIGHT = 1000;
     private static final String STOPPED_BY_SIGNAL = "stopped by signal";
 
     private final ConsumerSettings settings;
     private final ItemProcessor processor;
-    private final AppliedLog applied;
+    private final DedupWindow dedup;
     private final Supplier<Consumer<byte[], byte[]>> consumers;
     private final Supplier<DeadLetters> deadLetters;
     private final ServiceMetrics metrics;
-    private final Counter doneCounter;
-    private final Counter skippedCounter;
-    private final Counter deadLetteredCounter;
+    private final RecordHandler.Meters meters;
     private final Counter commitCounter;
-    private final Timer processingTimer;
-    private final RecordCodec codec = new RecordCodec();
     private final RunClosure closure = new RunClosure(System.currentTimeMillis());
     private final ItemLog items;
-    /** Offsets of processed records not yet committed: what the next {@code task_done()} covers. */
-    private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
-    private volatile boolean running = true;
-    private volatile Consumer<byte[], byte[]> consumer;
-    private long itemsProcessed;
-    private long deadLettered;
-    private boolean reportedEmpty;
+    private final Wakeups wakeups = new Wakeups();
+    private final Retrying retrying;
+    private volatile WorkPool pool;
 
     /**
      * @param settings    the parsed settings
      * @param processor   the work done per item
-     * @param applied     what was already applied, for idempotence
+     * @param dedup       what was already applied, for idempotence
      * @param consumers   creates the Kafka consumer, on the thread that calls {@link #run()}
      * @param deadLetters creates the dead-letter writer, likewise
      * @param metrics     where the queue's and the Kafka client's meters go
      */
-    QueueConsumer(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied,
+    QueueConsumer(ConsumerSettings settings, ItemProcessor processor, DedupWindow dedup,
                   Supplier<Consumer<byte[], byte[]>> consumers, Supplier<DeadLetters> deadLetters,
                   ServiceMetrics metrics) {
         this.settings = settings;
         this.processor = processor;
-        this.applied = applied;
+        this.dedup = dedup;
         this.consumers = consumers;
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         MeterRegistry registry = metrics.registry();
-        this.doneCounter = Counter.builder("queue.items.done")
-                .description("Items processed and applied (task_done)").register(registry);
-        this.skippedCounter = Counter.builder("queue.items.skipped")
-                .description("Redelivered items not applied again").register(registry);
-        this.deadLetteredCounter = Counter.builder("queue.items.dead.lettered")
-                .description("Records written to the dead-letter topic").register(registry);
+        this.meters = new RecordHandler.Meters(
+                Counter.builder("queue.items.done")
+                        .description("Items processed and applied (task_done)").register(registry),
+                Counter.builder("queue.items.skipped")
+                        .description("Redelivered items not applied again").register(registry),
+                Counter.builder("queue.items.dead.lettered")
+                        .description("Records written to the dead-letter topic").register(registry),
+                Timer.builder("queue.item.processing")
+                        .description("Time spent processing one item, retries included").register(registry));
         this.commitCounter = Counter.builder("queue.commits")
                 .description("Offset commits (task_done calls)").register(registry);
-        this.processingTimer = Timer.builder("queue.item.processing")
-                .description("Time spent processing one item, retries included").register(registry);
+        Gauge.builder("queue.items.in.progress", this, self -> self.pool == null ? 0 : self.pool.inProgress())
+                .description("Items a worker is processing right now").register(registry);
         this.items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
+        this.retrying = new Retrying(processor, settings.maxRetries(), settings.retryBackoff());
     }
 
     /** A consumer of the cluster the settings name. */
-    static QueueConsumer create(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied,
+    static QueueConsumer create(ConsumerSettings settings, ItemProcessor processor, DedupWindow dedup,
                                 ServiceMetrics metrics) {
-        return new QueueConsumer(settings, processor, applied,
+        return new QueueConsumer(settings, processor, dedup,
                 () -> new KafkaConsumer<>(consumerProperties(settings)),
                 () -> DeadLetters.create(settings.client(), settings.deadLetterTopic(), settings.connectTimeout()),
                 metrics);
     }
 
-    /** Asks the poll loop to stop after the record in hand. Safe to call from any thread. */
+    /** Asks the run to stop after the items in hand. Safe to call from any thread. */
     void stop() {
-        running = false;
         metrics.unhealthy();
-        Consumer<byte[], byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
+        retrying.stop();
+        WorkPool workers = pool;
+        if (workers != null) {
+            workers.stop();
         }
+        wakeups.stop();
     }
 
     /** Polls and processes until the run ends; returns the process exit code. */
     int run() {
-        try (Consumer<byte[], byte[]> kafka = consumers.get(); DeadLetters writer = deadLetters.get()) {
-            consumer = kafka;
-            metrics.bind(kafka);
-            kafka.subscribe(List.of(settings.topic()), new CommitOnRevoke());
-            String reason;
+        try (DeadLetters writer = deadLetters.get()) {
+            Consumer<byte[], byte[]> kafka = consumers.get();
+            wakeups.attach(kafka);
             try {
-                reason = loop(writer);
+                return run(kafka, writer);
             } finally {
-                commitProcessed(); // whatever ended the loop, what was processed is done
+                // SIGTERM leaves the group, static members too, so their partitions move at once.
+                kafka.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+                wakeups.attach(null);
             }
-            System.out.println("Consumer done: " + itemsProcessed + " items processed, " + deadLettered
-                    + " dead-lettered (" + reason + ")");
-            return ExitCode.OK;
-        } catch (DeadLetters.DeadLetterException e) {
+        }
+    }
+
+    private int run(Consumer<byte[], byte[]> kafka, DeadLetters writer) {
+        metrics.bind(kafka);
+        TaskDone taskDone = new TaskDone(settings.commitMode(), settings.commitInterval(),
+                new Commits(kafka, wakeups), dedup::flush);
+        RecordHandler.AfterRecord after = settings.commitMode().workerAwaitsCommit()
+                ? task -> awaitCommit(taskDone, task)
+                : task -> { };
+        RecordHandler handler = new RecordHandler(closure, dedup, retrying, writer, items, meters, settings.count(),
+                after);
+        WorkPool workers = new WorkPool(settings.concurrency(), settings.ordering(), handler, wakeups::nudge);
+        pool = workers;
+        if (!wakeups.running()) {
+            workers.stop(); // a signal that came before the pool existed
+        }
+        Throttle throttle = new Throttle(MAX_IN_FLIGHT);
+        kafka.subscribe(List.of(settings.topic()), new Rebalance(kafka, taskDone, workers, closure, throttle, wakeups,
+                settings.connectTimeout(), inHandWait(settings)));
+        String reason;
+        try {
+            reason = loop(kafka, taskDone, workers, handler, throttle);
+        } finally {
+            finishInHand(kafka, taskDone, workers);
+            taskDone.commitNow(); // whatever ended the loop, what was finished is done
+        }
+        Throwable failure = workers.failure();
+        if (failure instanceof DeadLetters.DeadLetterException e) {
             metrics.unhealthy();
             log.error("Stopping without committing the record: {}", e.getMessage());
             System.out.println("Consumer failed: " + e.getMessage());
             return ExitCode.FAILURE;
-        } finally {
-            consumer = null;
+        } else if (failure != null) {
+            throw failure instanceof RuntimeException e ? e : new IllegalStateException(failure);
         }
+        if (workers.concurrency() > 1) {
+            System.out.println("Workers: " + workers.concurrency() + " threads, at most " + workers.mostBusy()
+                    + " items in progress at once");
+        }
+        items.finish();
+        System.out.println("Consumer done: " + Words.items(handler.processed()) + " processed, "
+                + handler.deadLettered() + " dead-lettered (" + reason + ")");
+        return ExitCode.OK;
     }
 
-    private String loop(DeadLetters writer) {
+    private String loop(Consumer<byte[], byte[]> kafka, TaskDone taskDone, WorkPool workers, RecordHandler handler,
+                        Throttle throttle) {
         try {
-            return pollUntilDone(writer);
+            return pollUntilDone(kafka, taskDone, workers, handler, throttle);
         } catch (WakeupException e) {
-            if (running) {
+            if (wakeups.running()) {
                 throw e;
             }
-            // stop() woke a blocking call between records (the poll, or a closure check): nothing in hand.
-            return STOPPED_BY_SIGNAL;
+            return STOPPED_BY_SIGNAL; // stop() woke a blocking call between records
         }
     }
 
-    private String pollUntilDone(DeadLetters writer) {
+    private String pollUntilDone(Consumer<byte[], byte[]> kafka, TaskDone taskDone, WorkPool workers,
+                                 RecordHandler handler, Throttle throttle) {
+        QueueEmpty empty = new QueueEmpty();
         long nextClosureCheck = System.nanoTime();
-        while (running) {
-            ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
-            boolean closedSome = false;
-            boolean wholeBatch = true;
-            for (ConsumerRecord<byte[], byte[]> record : records) {
-                if (!running || countReached()) {
-                    wholeBatch = false;
-                    break;
+        List<Task> tasks = new ArrayList<>();
+        while (wakeups.running() && workers.failure() == null) {
+            ConsumerRecords<byte[], byte[]> records =
+                    wakeups.poll(kafka, taskDone.idle() ? POLL_TIMEOUT : BUSY_POLL_TIMEOUT);
+            for (TopicPartition tp : records.partitions()) {
+                for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                    tasks.add(taskDone.track(record, tp));
                 }
-                closedSome |= handle(record, writer);
             }
-            if (wholeBatch) {
-                // The next positions also step over transaction markers, which offset + 1 would not.
-                records.nextOffsets().forEach((tp, next) -> processed.put(tp,
-                        new OffsetAndMetadata(next.offset(), next.leaderEpoch(), closure.metadata(tp))));
-            }
-            commitProcessed();
-            if (countReached()) {
+            workers.submit(tasks);
+            tasks.clear();
+            taskDone.positions(records.nextOffsets());
+            throttle.apply(kafka, taskDone, records.partitions());
+            taskDone.maybeCommit();
+            commitCounter.increment(taskDone.commits() - commitCounter.count());
+            if (settings.count() > 0 && handler.processed() >= settings.count()) {
                 return "count reached";
             }
-            if (!running) {
-                break;
-            }
-            reportEmpty(records.isEmpty());
-            if (closedSome || (records.isEmpty() && System.nanoTime() - nextClosureCheck >= 0)) {
+            empty.afterPoll(kafka, records.isEmpty());
+            boolean idle = records.isEmpty() && taskDone.idle();
+            if (handler.takePillFinished() || (idle && System.nanoTime() - nextClosureCheck >= 0)) {
                 nextClosureCheck = System.nanoTime() + CLOSURE_CHECK_INTERVAL.toNanos();
-                if (runClosed()) {
+                if (runClosed(kafka, taskDone)) {
                     return "all partitions closed by poison pills";
                 }
             }
         }
-        return STOPPED_BY_SIGNAL;
+        return workers.failure() != null ? "failed" : STOPPED_BY_SIGNAL;
     }
 
-    /** Processes one record; returns true when it was a pill that closed its partition. */
-    private boolean handle(ConsumerRecord<byte[], byte[]> record, DeadLetters writer) {
-        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-        boolean closed = false;
-        QueueMessage message = null;
-        try {
-            message = codec.decode(record.value());
-        } catch (UnreadableRecordException e) {
-            log.warn("Unreadable record {}-{}@{} goes to {}: {}", record.topic(), record.partition(), record.offset(),
-                    writer.topic(), e.getMessage());
-            deadLetter(writer, record, e);
-        }
-        if (message instanceof QueueMessage.PoisonPill pill) {
-            closed = closure.pill(tp, pill);
-            System.out.println((closed ? "Poison pill" : "Duplicate poison pill (ignored)") + " on partition "
-                    + record.partition() + " (offset " + record.offset() + ")");
-        } else if (message instanceof QueueMessage.Item item) {
-            closure.item(tp, item);
-            apply(item, record, writer);
-        }
-        processed.put(tp, new OffsetAndMetadata(record.offset() + 1, record.leaderEpoch(), closure.metadata(tp)));
-        if (settings.commitMode() == CommitMode.PER_RECORD) {
-            commitProcessed();
-        }
-        return closed;
-    }
-
-    private void apply(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record, DeadLetters writer) {
-        String where = " (partition " + record.partition() + ", offset " + record.offset() + ")";
-        if (applied.contains(item.dedupKey())) {
-            System.out.println("Skipped " + item.id() + where + ": already applied");
-            skippedCounter.increment();
-            return;
-        }
-        long started = System.nanoTime();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                processor.process(item);
-                break;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while processing item " + item.id(), e);
-            } catch (Exception e) {
-                if (attempt > settings.maxRetries()) {
-                    log.warn("Item {} failed {} times, goes to {}: {}", item.id(), attempt, writer.topic(),
-                            e.toString());
-                    deadLetter(writer, record, e);
-                    processingTimer.record(Duration.ofNanos(System.nanoTime() - started));
-                    return;
-                }
-                Duration backoff = backoff(attempt);
-                log.warn("Item {} failed (attempt {} of {}), retrying in {} ms: {}", item.id(), attempt,
-                        settings.maxRetries() + 1, backoff.toMillis(), e.toString());
-                sleep(backoff);
-            }
-        }
-        processingTimer.record(Duration.ofNanos(System.nanoTime() - started));
-        applied.add(item.dedupKey());
-        itemsProcessed++;
-        doneCounter.increment();
-        items.item("Consumed " + item.id() + where);
-    }
-
-    private void deadLetter(DeadLetters writer, ConsumerRecord<byte[], byte[]> record, Exception error) {
-        writer.publish(record, error);
-        deadLettered++;
-        deadLetteredCounter.increment();
-        System.out.println("Dead-lettered " + record.topic() + "-" + record.partition() + "@" + record.offset()
-                + " to " + writer.topic() + ": " + error.getMessage());
-    }
-
-    private Duration backoff(int attempt) {
-        long millis = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
-        return Duration.ofMillis(Math.min(millis, MAX_BACKOFF.toMillis()));
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during retry backoff", e);
-        }
-    }
-
-    private boolean countReached() {
-        return settings.count() > 0 && itemsProcessed >= settings.count();
-    }
-
-    /** {@code task_done()} for everything processed so far, unless commits are off. */
-    private void commitProcessed() {
-        if (processed.isEmpty()) {
-            return;
-        }
-        if (settings.commitMode() == CommitMode.NONE) {
-            processed.clear();
-            return;
-        }
-        Map<TopicPartition, OffsetAndMetadata> offsets = Map.copyOf(processed);
-        try {
-            commitSync(offsets);
-        } catch (RetriableException e) {
-            // The broker is slow or away: keep the offsets, the next commit carries them.
-            log.warn("Commit of {} failed, will retry with the next one: {}", offsets.keySet(), e.toString());
-            return;
-        } catch (CommitFailedException e) {
-            // The group rebalanced and these partitions moved: their new owner redelivers; nothing is lost.
-            log.warn("Commit rejected after a rebalance; the new owner redelivers: {}", e.getMessage());
-            processed.keySet().removeAll(offsets.keySet());
-            return;
-        }
-        commitCounter.increment();
-        processed.keySet().removeAll(offsets.keySet());
-    }
-
-    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        try {
-            consumer.commitSync(offsets);
-        } catch (WakeupException e) {
-            if (running) {
-                throw e;
-            }
-            consumer.commitSync(offsets); // stop() woke this call; the wakeup is spent and the commit must happen
-        }
-    }
-
-    /** Prints "Queue empty" once each time everything assigned has been fetched: queue.empty(), not join(). */
-    private void reportEmpty(boolean pollWasEmpty) {
-        if (!pollWasEmpty) {
-            reportedEmpty = false;
-            return;
-        }
-        Set<TopicPartition> assignment = consumer.assignment();
-        if (reportedEmpty || assignment.isEmpty()) {
-            return;
-        }
-        boolean empty = assignment.stream().map(consumer::currentLag)
-                .allMatch(lag -> lag.isPresent() && lag.getAsLong() == 0);
-        if (empty) {
-            reportedEmpty = true;
-            System.out.println("Queue empty: every assigned partition fetched to its end");
+    /**
+     * Lets the items in hand finish, however long they take, while the member keeps polling (every partition
+     * paused) so that it is not evicted meanwhile; commits as they finish. SIGTERM's grace period bounds it.
+     */
+    private void finishInHand(Consumer<byte[], byte[]> kafka, TaskDone taskDone, WorkPool workers) {
+        workers.stop();
+        wakeups.finishing();
+        taskDone.wakeWaiters();
+        kafka.pause(kafka.assignment());
+        while (!workers.awaitTermination(BUSY_POLL_TIMEOUT)) {
+            wakeups.poll(kafka, BUSY_POLL_TIMEOUT);
+            taskDone.maybeCommit();
+            kafka.pause(kafka.assignment()); // partitions a rebalance just assigned stay unfetched too
         }
     }
 
     /** True when the work this consumer could still receive is done: every partition is closed by a pill. */
-    private boolean runClosed() {
-        if (settings.commitMode() == CommitMode.NONE) {
-            // Without commits the group cannot share closures: only what this consumer read counts.
-            return closure.closedLocally(consumer.assignment());
+    private boolean runClosed(Consumer<byte[], byte[]> kafka, TaskDone taskDone) {
+        if (!settings.commitMode().sharesClosures()) {
+            return taskDone.idle() && closure.closedLocally(kafka.assignment());
         }
+        taskDone.commitNow(); // the check reads the group's commits, ours included
+        return wakeups.call(() -> closure.runClosed(kafka, settings.topic(), settings.connectTimeout()));
+    }
+
+    /** Per-record mode: the worker waits for its record's commit before it takes the next one. */
+    private void awaitCommit(TaskDone taskDone, Task task) {
+        wakeups.nudge(); // the poll thread commits at once
         try {
-            List<PartitionInfo> infos = consumer.partitionsFor(settings.topic(), settings.connectTimeout());
-            if (infos == null || infos.isEmpty()) {
-                return false;
-            }
-            Set<TopicPartition> all = infos.stream()
-                    .map(info -> new TopicPartition(info.topic(), info.partition()))
-                    .collect(Collectors.toSet());
-            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(all, settings.connectTimeout());
-            Map<TopicPartition, Long> ends = consumer.endOffsets(all, settings.connectTimeout());
-            return all.stream().allMatch(tp -> {
-                OffsetAndMetadata offset = committed.get(tp);
-                return closure.closes(offset) && offset.offset() >= ends.get(tp);
-            });
-        } catch (RetriableException e) {
-            log.info("Cannot check the group's closures yet: {}", e.toString());
-            return false; // broker trouble is not a verdict: ask again later
+            taskDone.awaitCommitted(task, () -> !wakeups.running());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    /** Commits what was processed before partitions move to another member; learns closures of new ones. */
-    private final class CommitOnRevoke implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            commitProcessed();
-            closure.revoked(partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (!partitions.isEmpty()) {
-                try {
-                    closure.assigned(consumer.committed(new HashSet<>(partitions), settings.connectTimeout()));
-                } catch (RetriableException e) {
-                    // Without them these partitions count as open: the consumer waits for their pills instead.
-                    log.warn("Cannot read the closures of {}: {}", partitions, e.toString());
-                }
-            }
-            log.info("Assigned {}", partitions);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            processed.keySet().removeAll(partitions); // another member owns them now: its commits count
-            closure.revoked(partitions);
-        }
+    /**
+     * How long a revoke waits for the items in hand of the partitions leaving: half of {@code max.poll.interval.ms},
+     * which is also the rebalance's deadline for this member, and at most 30 s. Past it, those items' offsets stay
+     * uncommitted and the new owner redelivers them.
+     */
+    static Duration inHandWait(ConsumerSettings settings) {
+        Object configured = settings.client().clientProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString().trim());
+        return Duration.ofMillis(Math.min(30_000, maxPollInterval / 2));
     }
 
     /** The consumer's client properties, with a reason for every setting that is not a default. */
@@ -416,8 +286,15 @@ final class QueueConsumer {
         ClientConfig.putOwned(props, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // The producer creates the topic with its partition count; a consumer must not create it first.
         ClientConfig.putOwned(props, ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        // Partitions move only when they must: a member joining or leaving does not revoke everyone's partitions, and
+        // so does not make every member wait for its items in hand.
+        props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                CooperativeStickyAssignor.class.getName());
         // A new group starts with the first item ever put, as a queue would.
         props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // Static membership: a consumer restarted after a crash takes its partitions back at once, instead of
+        // waiting session.timeout.ms for the old member to expire.
+        settings.instanceId().ifPresent(id -> props.putIfAbsent(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "kafka-queue-consumer-" + ProcessHandle.current().pid());
         return props;
     }

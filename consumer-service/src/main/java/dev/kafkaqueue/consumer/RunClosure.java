@@ -1,14 +1,22 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.queue.QueueMessage;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which partitions a poison pill has closed, and whether a closure belongs to the run this consumer works on.
@@ -21,7 +29,10 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class RunClosure {
 
+    private static final Logger log = LoggerFactory.getLogger(RunClosure.class);
     private static final String PREFIX = QueueMessage.PoisonPill.CLOSURE_METADATA_PREFIX;
+    /** The metadata of an open partition. */
+    static final String OPEN = "";
 
     /** A parsed closure: the run whose pill closed the partition, and when the pill was put. */
     record Closure(String runId, long producedAtMillis) {
@@ -46,6 +57,7 @@ final class RunClosure {
     private final long startedAtMillis;
     private final Set<String> seenRuns = new HashSet<>();
     private final Map<TopicPartition, Closure> closed = new HashMap<>();
+    private String lastRun;
 
     /** @param startedAtMillis when this consumer started, in epoch milliseconds */
     RunClosure(long startedAtMillis) {
@@ -53,7 +65,7 @@ final class RunClosure {
     }
 
     /** Learns the closures committed for newly assigned partitions. */
-    void assigned(Map<TopicPartition, OffsetAndMetadata> committed) {
+    synchronized void assigned(Map<TopicPartition, OffsetAndMetadata> committed) {
         committed.forEach((tp, offset) -> {
             if (offset != null) {
                 Closure.parse(offset.metadata()).ifPresent(closure -> closed.put(tp, closure));
@@ -62,14 +74,19 @@ final class RunClosure {
     }
 
     /** Forgets partitions this consumer no longer owns; their closures stay in the group's commits. */
-    void revoked(Collection<TopicPartition> partitions) {
+    synchronized void revoked(Collection<TopicPartition> partitions) {
         partitions.forEach(closed::remove);
     }
 
     /** An item read from the partition: its run is current, and the partition is open again. */
-    void item(TopicPartition tp, QueueMessage.Item item) {
-        seenRuns.add(item.runId());
-        closed.remove(tp);
+    synchronized void item(TopicPartition tp, QueueMessage.Item item) {
+        if (!item.runId().equals(lastRun)) { // the same run item after item: skip the set
+            seenRuns.add(item.runId());
+            lastRun = item.runId();
+        }
+        if (!closed.isEmpty()) {
+            closed.remove(tp);
+        }
     }
 
     /**
@@ -77,7 +94,7 @@ final class RunClosure {
      *
      * @return true when it closed the partition, false for a duplicate of the pill that already closed it
      */
-    boolean pill(TopicPartition tp, QueueMessage.PoisonPill pill) {
+    synchronized boolean pill(TopicPartition tp, QueueMessage.PoisonPill pill) {
         Closure current = closed.get(tp);
         if (current != null && current.runId().equals(pill.runId())) {
             return false;
@@ -88,21 +105,47 @@ final class RunClosure {
     }
 
     /** The metadata to commit with the partition's offset: its closure, or empty while it is open. */
-    String metadata(TopicPartition tp) {
+    synchronized String metadata(TopicPartition tp) {
         Closure closure = closed.get(tp);
-        return closure == null ? "" : closure.metadata();
+        return closure == null ? OPEN : closure.metadata();
     }
 
     /** True when a committed offset carries a closure of a run this consumer works on. */
-    boolean closes(OffsetAndMetadata committed) {
+    synchronized boolean closes(OffsetAndMetadata committed) {
         return committed != null && Closure.parse(committed.metadata())
                 .filter(c -> seenRuns.contains(c.runId()) || c.producedAtMillis() >= startedAtMillis)
                 .isPresent();
     }
 
     /** True when every given partition was closed by a pill this consumer read (for {@code --commit none}). */
-    boolean closedLocally(Collection<TopicPartition> partitions) {
+    synchronized boolean closedLocally(Collection<TopicPartition> partitions) {
         return !partitions.isEmpty() && partitions.stream()
                 .allMatch(tp -> closed.containsKey(tp) && seenRuns.contains(closed.get(tp).runId()));
+    }
+
+    /**
+     * True when the work a consumer of the group could still receive is done: every partition of the topic is
+     * committed up to its end, past a pill of a run this consumer works on. Two small requests; the poll thread calls
+     * it when idle or after a pill, never per record.
+     */
+    boolean runClosed(Consumer<?, ?> consumer, String topic, Duration timeout) {
+        try {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+            if (infos == null || infos.isEmpty()) {
+                return false;
+            }
+            Set<TopicPartition> all = infos.stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition()))
+                    .collect(Collectors.toSet());
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(all, timeout);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(all, timeout);
+            return all.stream().allMatch(tp -> {
+                OffsetAndMetadata offset = committed.get(tp);
+                return closes(offset) && offset.offset() >= ends.get(tp);
+            });
+        } catch (RetriableException e) {
+            log.info("Cannot check the group's closures yet: {}", e.toString());
+            return false; // broker trouble is not a verdict: ask again later
+        }
     }
 }

@@ -1,16 +1,18 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.PartitionTail;
-import dev.kafkaqueue.common.QueueMessage;
-import dev.kafkaqueue.common.RecordCodec;
-import dev.kafkaqueue.common.ServiceMetrics;
-import dev.kafkaqueue.common.ShareGroups;
-import dev.kafkaqueue.common.ShareLagReader;
-import dev.kafkaqueue.common.Topics;
-import dev.kafkaqueue.common.UnreadableRecordException;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.PartitionTail;
+import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.queue.RecordCodec;
+import dev.kafkaqueue.queue.ShareGroups;
+import dev.kafkaqueue.queue.ShareLagReader;
+import dev.kafkaqueue.queue.UnreadableRecordException;
+import dev.kafkaqueue.queue.Words;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
+import dev.kafkaqueue.queue.KafkaErrors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -72,7 +74,7 @@ final class ShareQueueConsumer {
 
     private final ConsumerSettings settings;
     private final ItemProcessor processor;
-    private final AppliedLog applied;
+    private final DedupWindow dedup;
     private final Supplier<ShareConsumer<byte[], byte[]>> consumers;
     private final Supplier<DeadLetters> deadLetters;
     private final Supplier<Admin> admins;
@@ -97,19 +99,19 @@ final class ShareQueueConsumer {
     /**
      * @param settings    the parsed settings; {@link #check(ConsumerSettings)} must accept them
      * @param processor   the work done per item
-     * @param applied     what was already applied, for idempotence
+     * @param dedup       what was already applied, for idempotence
      * @param consumers   creates the share consumer, on the thread that calls {@link #run()}
      * @param deadLetters creates the dead-letter writer, likewise
      * @param admins      creates the admin client for the group config and the closure checks, likewise
      * @param metrics     where the queue's meters go
      */
-    ShareQueueConsumer(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied,
+    ShareQueueConsumer(ConsumerSettings settings, ItemProcessor processor, DedupWindow dedup,
                        Supplier<ShareConsumer<byte[], byte[]>> consumers, Supplier<DeadLetters> deadLetters,
                        Supplier<Admin> admins, ServiceMetrics metrics) {
         check(settings);
         this.settings = settings;
         this.processor = processor;
-        this.applied = applied;
+        this.dedup = dedup;
         this.consumers = consumers;
         this.deadLetters = deadLetters;
         this.admins = admins;
@@ -131,9 +133,9 @@ final class ShareQueueConsumer {
     }
 
     /** A share-group member of the cluster the settings name. */
-    static ShareQueueConsumer create(ConsumerSettings settings, ItemProcessor processor, AppliedLog applied,
+    static ShareQueueConsumer create(ConsumerSettings settings, ItemProcessor processor, DedupWindow dedup,
                                      ServiceMetrics metrics) {
-        return new ShareQueueConsumer(settings, processor, applied,
+        return new ShareQueueConsumer(settings, processor, dedup,
                 () -> new KafkaShareConsumer<>(consumerProperties(settings)),
                 () -> DeadLetters.create(settings.client(), settings.deadLetterTopic(), settings.connectTimeout()),
                 () -> Admin.create(settings.client().clientProperties()),
@@ -143,12 +145,16 @@ final class ShareQueueConsumer {
     /**
      * Checks the settings a share group cannot honour, before the cluster is contacted.
      *
-     * @throws IllegalArgumentException naming the flag and what is allowed
+     * @throws InvalidSettingException naming the flag and what is allowed
      */
     static void check(ConsumerSettings settings) {
         if (settings.commitMode() == CommitMode.NONE) {
-            throw new IllegalArgumentException("--commit none is not allowed with --group-type share: a share "
+            throw new InvalidSettingException("--commit none is not allowed with --group-type share: a share "
                     + "consumer must acknowledge every record before its next poll; use batch or per-record");
+        }
+        if (settings.concurrency() > 1) {
+            throw new InvalidSettingException("--concurrency=" + settings.concurrency() + " is not allowed with "
+                    + "--group-type share: a share consumer works one item at a time; run more share consumers");
         }
     }
 
@@ -173,7 +179,8 @@ final class ShareQueueConsumer {
                 consumer = kafka;
                 kafka.subscribe(List.of(settings.topic()));
                 String reason = loop(writer, closures);
-                System.out.println("Consumer done: " + itemsProcessed + " items processed, " + deadLettered
+                items.finish();
+                System.out.println("Consumer done: " + Words.items(itemsProcessed) + " processed, " + deadLettered
                         + " dead-lettered (" + reason + ")");
                 return ExitCode.OK;
             } catch (DeadLetters.DeadLetterException e) {
@@ -260,7 +267,8 @@ final class ShareQueueConsumer {
     /** Applies the item, retrying as a consumer group does; returns how to acknowledge the record. */
     private AcknowledgeType apply(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record, DeadLetters writer) {
         String where = " (partition " + record.partition() + ", offset " + record.offset() + ")";
-        if (applied.contains(item.dedupKey())) {
+        DedupWindow.Key key = DedupWindow.Key.of(item);
+        if (dedup.contains(key)) {
             System.out.println("Skipped " + item.id() + where + ": already applied");
             skippedCounter.increment();
             return AcknowledgeType.ACCEPT;
@@ -285,10 +293,12 @@ final class ShareQueueConsumer {
             }
         }
         processingTimer.record(Duration.ofNanos(System.nanoTime() - started));
-        applied.add(item.dedupKey());
+        dedup.add(key);
         itemsProcessed++;
         doneCounter.increment();
-        items.item("Consumed " + item.id() + where);
+        if (items.next()) {
+            System.out.println("Consumed " + item.id() + where);
+        }
         return AcknowledgeType.ACCEPT;
     }
 
@@ -346,8 +356,8 @@ final class ShareQueueConsumer {
             return closures.closures(settings.topic(), settings.group()).allClosed(pill ->
                     seenRuns.contains(pill.runId()) || pill.producedAt().toEpochMilli() >= startedAtMillis);
         } catch (ExecutionException | TimeoutException e) {
-            if (!Topics.isRetriable(e)) {
-                throw new IllegalStateException("cannot read the share group's state: " + Topics.rootMessage(e), e);
+            if (!KafkaErrors.isRetriable(e)) {
+                throw new IllegalStateException("cannot read the share group's state: " + KafkaErrors.rootMessage(e), e);
             }
             log.info("Cannot check the group's closures yet: {}", e.toString());
             return false; // broker trouble is not a verdict: ask again later

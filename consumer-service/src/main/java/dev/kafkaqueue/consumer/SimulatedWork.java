@@ -1,6 +1,6 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.queue.QueueMessage;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 

@@ -2,12 +2,13 @@ package dev.kafkaqueue.consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ExitCode;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.QueueMessage;
-import dev.kafkaqueue.common.RecordCodec;
-import dev.kafkaqueue.common.ServiceMetrics;
+import dev.kafkaqueue.queue.ClientConfig;
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.queue.RecordCodec;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,9 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.consumer.internals.AutoOffsetResetStrategy;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -47,6 +52,13 @@ class QueueConsumerTest {
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
             super.commitSync(offsets);
             committed.putAll(offsets); // readable after close(), unlike MockConsumer#committed
+        }
+
+        @Override
+        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                             OffsetCommitCallback callback) {
+            super.commitAsync(offsets, callback);
+            committed.putAll(offsets);
         }
 
         @Override
@@ -125,7 +137,7 @@ class QueueConsumerTest {
                 new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
         givenRecords(item(0), record(new byte[0]), item(1), pill());
         QueueConsumer consumer = new QueueConsumer(settings(CommitMode.PER_RECORD, 0), item -> processed.add(item.id()),
-                AppliedLog.inMemory(), () -> kafka,
+                DedupWindow.inMemory(100), () -> kafka,
                 () -> new DeadLetters(failing, TOPIC + ".DLT", Duration.ofSeconds(1)), metrics);
         failing.sendException = new TopicAuthorizationException("no WRITE on " + TOPIC + ".DLT");
 
@@ -170,15 +182,121 @@ class QueueConsumerTest {
         assertThat(processed).containsExactly(0L, 1L);
     }
 
+    @Test
+    void unorderedItemsOvertakeASlowOneButTheCommitWaitsForIt() {
+        givenRecords(item(0), item(1), item(2), item(3), pill());
+        CountDownLatch othersDone = new CountDownLatch(3);
+        Map<TopicPartition, OffsetAndMetadata> committedWhileZeroWorked = new HashMap<>();
+        ItemProcessor slowZero = item -> {
+            if (item.id() == 0) {
+                assertThat(othersDone.await(10, TimeUnit.SECONDS)).isTrue();
+                synchronized (committed) {
+                    committedWhileZeroWorked.putAll(committed);
+                }
+            }
+            synchronized (processed) {
+                processed.add(item.id());
+            }
+            if (item.id() != 0) {
+                othersDone.countDown();
+            }
+        };
+
+        int exit = consumer(settings(CommitMode.BATCH, 0, 4, Ordering.UNORDERED), slowZero).run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).containsExactlyInAnyOrder(0L, 1L, 2L, 3L).endsWith(0L);
+        assertThat(committedWhileZeroWorked).doesNotContainKey(P0); // 1..3 were done, but 0 was not
+        assertThat(committed.get(P0).offset()).isEqualTo(5);
+        assertThat(committed.get(P0).metadata()).startsWith("kafka-queue:pill:r1:");
+    }
+
+    @Test
+    void aSignalDuringARetryBackoffEndsTheRunAtOnceAndLeavesTheItemUncommitted() {
+        givenRecords(item(0), item(1), pill());
+        ItemProcessor failingOne = item -> {
+            if (item.id() == 1) {
+                throw new IllegalStateException("down");
+            }
+            processed.add(item.id());
+        };
+        ConsumerSettings longBackoff = new ConsumerSettings(
+                new QueueAddress(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers"), Duration.ZERO, CommitMode.BATCH, Duration.ofSeconds(1), 0, TOPIC + ".DLT",
+                Optional.empty(), 100, 5, Duration.ofMinutes(10), null, ItemLog.Mode.EACH, Duration.ofSeconds(1), 1,
+                Ordering.PARTITION, Optional.empty());
+        QueueConsumer consumer = consumer(longBackoff, failingOne);
+        Executors.newSingleThreadScheduledExecutor().schedule(consumer::stop, 300, TimeUnit.MILLISECONDS);
+
+        long started = System.nanoTime();
+        int exit = consumer.run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMinutes(1));
+        assertThat(processed).containsExactly(0L);
+        assertThat(committed.get(P0).offset()).isEqualTo(1);
+        assertThat(dlt.history()).isEmpty();
+    }
+
+    @Test
+    void aStopFinishesTheItemInHandAndCommitsItButStartsNoOther() {
+        givenRecords(item(0), item(1), item(2), pill());
+        CountDownLatch secondStarted = new CountDownLatch(1);
+        QueueConsumer[] self = new QueueConsumer[1];
+        ItemProcessor slow = item -> {
+            if (item.id() == 1) {
+                secondStarted.countDown();
+                self[0].stop();
+                TimeUnit.MILLISECONDS.sleep(300); // still working when the stop comes
+            }
+            processed.add(item.id());
+        };
+        self[0] = consumer(settings(CommitMode.BATCH, 0), slow);
+
+        int exit = self[0].run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).containsExactly(0L, 1L);
+        assertThat(committed.get(P0).offset()).isEqualTo(2);
+    }
+
+    @Test
+    void manyUnorderedItemsEndOnThePillWithEverythingCommitted() {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            records.add(item(i));
+        }
+        records.add(pill());
+        givenRecords(records.toArray(ConsumerRecord[]::new));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        ItemProcessor jittery = item -> {
+            TimeUnit.MICROSECONDS.sleep(random.split().nextInt(3_000));
+            synchronized (processed) {
+                processed.add(item.id());
+            }
+        };
+
+        int exit = consumer(settings(CommitMode.BATCH, 0, 4, Ordering.UNORDERED), jittery).run();
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(processed).hasSize(300);
+        assertThat(committed.get(P0).offset()).isEqualTo(301);
+        assertThat(committed.get(P0).metadata()).startsWith("kafka-queue:pill:r1:");
+    }
+
     private QueueConsumer consumer(ConsumerSettings settings, ItemProcessor processor) {
-        return new QueueConsumer(settings, processor, AppliedLog.inMemory(), () -> kafka,
+        return new QueueConsumer(settings, processor, DedupWindow.inMemory(100), () -> kafka,
                 () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)), metrics);
     }
 
     private static ConsumerSettings settings(CommitMode mode, int count) {
-        return new ConsumerSettings(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers", Duration.ZERO, mode,
-                count, TOPIC + ".DLT", Optional.empty(), 2, Duration.ofMillis(1), null, ItemLog.Mode.EACH,
-                Duration.ofSeconds(1));
+        return settings(mode, count, 1, Ordering.PARTITION);
+    }
+
+    private static ConsumerSettings settings(CommitMode mode, int count, int concurrency, Ordering ordering) {
+        return new ConsumerSettings(new QueueAddress(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers"),
+                Duration.ZERO, mode,
+                Duration.ofSeconds(1), count, TOPIC + ".DLT", Optional.empty(), 100, 2, Duration.ofMillis(1), null,
+                ItemLog.Mode.EACH, Duration.ofSeconds(1), concurrency, ordering, Optional.empty());
     }
 
     /** Assigns partition 0 at the first poll and hands all records to it. */

@@ -2,7 +2,7 @@ package dev.kafkaqueue.consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.queue.QueueMessage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -3,6 +3,8 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.queue.Settings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -64,7 +67,15 @@ class BadFlagsIT {
                 badFlag("--count that is not a number", Service.CONSUMER, List.of("--count", "many"),
                         "Invalid value for option '--count'", "'many' is not an int"),
                 badFlag("unknown --commit mode", Service.CONSUMER, List.of("--commit", "sometimes"),
-                        "--commit='sometimes' is not allowed; use one of batch, per-record, none"),
+                        "Invalid value for option '--commit': 'sometimes' is not allowed; use one of batch, "
+                                + "per-record, none"),
+                badFlag("negative --count (join)", Service.JOIN, List.of("--count", "-1"),
+                        "--count=-1 is not allowed: it must be 0 or more"),
+                badFlag("unresolvable bootstrap host", Service.PRODUCER,
+                        List.of("--bootstrap-server", "no-such-host.invalid:9092"),
+                        "--bootstrap-server: No resolvable bootstrap urls", "check the host names"),
+                badFlag("negative --interval (producer)", Service.PRODUCER, List.of("--interval-ms", "-5"),
+                        "--interval=-5ms is not allowed: it must be 0 or more"),
                 badFlag("--command-config file missing", Service.PRODUCER,
                         List.of("--command-config", DIR + "/missing.properties"),
                         "--command-config: cannot read '" + DIR + "/missing.properties'", "NoSuchFileException",
@@ -86,7 +97,7 @@ class BadFlagsIT {
                         List.of("--retry-backoff", "soon"), "Invalid value for option '--retry-backoff'",
                         "'soon' is not a duration"),
                 badFlag("zero duration (join --timeout)", Service.JOIN, List.of("--timeout", "0s"),
-                        "--timeout=PT0S is not allowed: it must be above zero"),
+                        "--timeout=0s is not allowed: it must be above zero"),
                 badFlag("unknown flag (consumer)", Service.CONSUMER, List.of("--frobnicate"),
                         "Unknown option: '--frobnicate'", "Usage: consumer-service", "--commit=MODE"),
                 badFlag("unknown flag (producer)", Service.PRODUCER, List.of("--frobnicate", "7"),
@@ -110,7 +121,10 @@ class BadFlagsIT {
         Files.writeString(dir.resolve("malformed.properties"), "x=\\u00zz\n", StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("bad-value.properties"), "request.timeout.ms=soon\n", StandardCharsets.UTF_8);
         List<String> command = new ArrayList<>(service.prefix);
-        command.addAll(List.of("--bootstrap-servers", NOWHERE, "--group", "g"));
+        command.addAll(List.of("--group", "g"));
+        if (!args.contains("--bootstrap-server")) {
+            command.addAll(List.of("--bootstrap-server", NOWHERE));
+        }
         if (!args.contains("--topic")) {
             command.addAll(List.of("--topic", "t"));
         }
@@ -124,18 +138,37 @@ class BadFlagsIT {
 
         String stderr = stderr(process);
         System.out.printf("BAD_FLAG case=\"%s\" exit=%d millis=%d%n", name, exit, took.toMillis());
-        assertThat(exit).as(process.output()).isEqualTo(2);
+        assertThat(exit).as(process.output()).isEqualTo(ExitCode.USAGE);
         for (String fragment : expected) {
             assertThat(stderr).as("standard error of " + name).contains(fragment.replace(DIR, dir.toString()));
         }
         assertThat(stderr).as("a message, not a stack trace").doesNotContain("\tat ");
         assertThat(took).as("fails at startup, before any network wait").isLessThan(QUICK);
+        if (args.contains("--bootstrap-server")) {
+            assertThat(stderr).as("no --command-config was given").doesNotContain("Error: --command-config");
+        }
+    }
+
+    /** A bad value from the environment names the variable, not only the flag it stands for. */
+    @ParameterizedTest
+    @EnumSource(value = Service.class, names = {"PRODUCER", "CONSUMER"})
+    void aBadEnvironmentVariableIsNamed(Service service) {
+        List<String> command = new ArrayList<>(service.prefix);
+        command.addAll(List.of("--bootstrap-server", NOWHERE, "--topic", "t", "--group", "g"));
+
+        ServiceProcess process = queue.track(ServiceProcess.startJar(service.name().toLowerCase(Locale.ROOT),
+                TestQueue.jar(service.jarProperty), command, Map.of("QUEUE_COUNT", "abc")));
+
+        assertThat(process.awaitExit(EXIT_TIMEOUT)).as(process.output()).isEqualTo(2);
+        assertThat(stderr(process)).contains("Invalid value for option '--count': 'abc' is not an int")
+                .contains("environment variable QUEUE_COUNT");
     }
 
     @ParameterizedTest
     @EnumSource(Service.class)
     void aBootstrapServerThatDoesNotAnswerFailsWithinTheConnectTimeout(Service service) {
         List<String> command = new ArrayList<>(service.prefix);
+        // The old spelling, still accepted beside Kafka's --bootstrap-server.
         command.addAll(List.of("--bootstrap-servers", NOWHERE, "--topic", "t", "--group", "g",
                 "--connect-timeout", "3s"));
 
@@ -147,7 +180,7 @@ class BadFlagsIT {
 
         System.out.printf("BAD_FLAG case=\"unreachable bootstrap (%s)\" exit=%d millis=%d%n", service, exit,
                 took.toMillis());
-        assertThat(exit).as(process.output()).isEqualTo(2);
+        assertThat(exit).as(process.output()).isEqualTo(ExitCode.USAGE);
         assertThat(stderr(process))
                 .contains("no Kafka broker at bootstrap.servers=localhost:1 answered within 3s")
                 .contains("--connect-timeout")
@@ -170,7 +203,7 @@ class BadFlagsIT {
                 ? queue.producer().count(1).flag("--command-config", config.toString()).start()
                 : queue.consumer().flag("--command-config", config.toString()).start();
 
-        assertThat(process.awaitExit(EXIT_TIMEOUT)).as(process.output()).isEqualTo(2);
+        assertThat(process.awaitExit(EXIT_TIMEOUT)).as(process.output()).isEqualTo(ExitCode.USAGE);
         assertThat(stderr(process)).contains("--command-config sets " + key + "=")
                 .contains("but this service requires " + key + "=" + required);
     }

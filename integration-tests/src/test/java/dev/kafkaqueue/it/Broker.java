@@ -23,7 +23,8 @@ import org.testcontainers.utility.DockerImageName;
  *
  * <p>The {@code kafka.broker} system property, else the {@code KAFKA_BROKER} environment variable, overrides the
  * choice: {@code testcontainers} or {@code embedded}. The container's image is the {@code kafka.image} system
- * property, else the {@code KAFKA_IMAGE} environment variable, else {@value #DEFAULT_IMAGE}; a locally built image
+ * property, else the {@code KAFKA_IMAGE} environment variable, else {@code apache/kafka:<kafka.version>}, the
+ * version the parent pom pins (failsafe passes it as the {@code kafka.version} system property); a locally built image
  * must follow the {@code apache/kafka} contract. The broker starts on the first call to {@link #get()}, prints a
  * {@code BROKER_START} line naming the kind and its start time, and is stopped by a JVM shutdown hook (Ryuk, which
  * would otherwise remove a container, is disabled on the build machines). Tests isolate themselves by topic and group
@@ -33,8 +34,6 @@ import org.testcontainers.utility.DockerImageName;
  * fails. A failed start is remembered, so later tests fail at once instead of trying again.
  */
 final class Broker {
-
-    static final String DEFAULT_IMAGE = "apache/kafka:4.3.1";
 
     /** Where the broker runs. */
     enum Kind {
@@ -80,14 +79,23 @@ final class Broker {
         return instance;
     }
 
-    /** The image name in use: {@code kafka.image}, {@code KAFKA_IMAGE} or {@value #DEFAULT_IMAGE}. */
+    /** The image name in use: {@code kafka.image}, {@code KAFKA_IMAGE} or {@code apache/kafka:<kafka.version>}. */
     static String imageName() {
         String property = System.getProperty("kafka.image");
         if (property != null && !property.isBlank()) {
             return property;
         }
         String env = System.getenv("KAFKA_IMAGE");
-        return env == null || env.isBlank() ? DEFAULT_IMAGE : env;
+        return env == null || env.isBlank() ? "apache/kafka:" + kafkaVersion() : env;
+    }
+
+    /** The parent pom's {@code kafka.version}, passed by failsafe as a system property of the same name. */
+    static String kafkaVersion() {
+        String version = System.getProperty("kafka.version");
+        if (version == null || version.isBlank()) {
+            throw new IllegalStateException("kafka.version is not set: see integration-tests/pom.xml");
+        }
+        return version;
     }
 
     /** Which broker this run uses. */

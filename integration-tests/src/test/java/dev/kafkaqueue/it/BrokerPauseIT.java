@@ -3,12 +3,13 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kafkaqueue.queue.ExitCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
@@ -50,29 +51,31 @@ class BrokerPauseIT {
         consumer.awaitLines(Consumer.CONSUMED, 10, Duration.ofSeconds(60));
 
         Broker broker = queue.broker();
-        int producedAtPause;
-        int consumedAtPause;
+        Progress beforeUnpause;
+        long unpaused;
         broker.pause();
         try {
-            producedAtPause = Producer.produced(producer).size();
-            consumedAtPause = Consumer.ids(consumer).size();
-            // Frozen means frozen: at most an acknowledgement and a record already in hand complete.
+            // Frozen means frozen. What was already under way may still land (acknowledgements on the wire, records
+            // in the consumer's hands; on a loaded machine that can be several), then nothing moves for the pause.
+            Progress frozen = awaitStill(producer, consumer, PAUSE.plusSeconds(30));
             Awaitility.await("no progress while the broker is paused").during(PAUSE).atMost(PAUSE.plusSeconds(5))
                     .pollInterval(Duration.ofMillis(100))
-                    .until(() -> Producer.produced(producer).size() <= producedAtPause + 1
-                            && Consumer.ids(consumer).size() <= consumedAtPause + 2);
+                    .until(() -> Progress.of(producer, consumer).equals(frozen));
+            beforeUnpause = Progress.of(producer, consumer);
+            // Taken before the unpause: the acknowledgements held back can all arrive in the instant after it.
+            unpaused = System.nanoTime();
         } finally {
             broker.unpause();
         }
-        long resumed = System.nanoTime();
-        ServiceProcess.Line nextAck = firstLineAfter(producer, Producer.PRODUCED, resumed);
-        ServiceProcess.Line nextDone = firstLineAfter(consumer, Consumer.CONSUMED, resumed);
+        // Counted, not timed: the first line past what was printed before the unpause.
+        ServiceProcess.Line nextAck = awaitLine(producer, Producer.PRODUCED, beforeUnpause.produced());
+        ServiceProcess.Line nextDone = awaitLine(consumer, Consumer.CONSUMED, beforeUnpause.consumed());
 
         assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
         assertThat(consumer.awaitExit(EXIT_TIMEOUT)).as(consumer.output()).isZero();
         System.out.printf("BROKER_PAUSE pause_ms=%d producer_resumed_after_ms=%d consumer_resumed_after_ms=%d%n",
-                PAUSE.toMillis(), Duration.ofNanos(nextAck.nanos() - resumed).toMillis(),
-                Duration.ofNanos(nextDone.nanos() - resumed).toMillis());
+                PAUSE.toMillis(), Duration.ofNanos(nextAck.nanos() - unpaused).toMillis(),
+                Duration.ofNanos(nextDone.nanos() - unpaused).toMillis());
         assertThat(producer.line(Join.DONE).text()).contains("all 2 partitions");
         Oracle.Result result = new Oracle().acked(run, producer).consumers(consumer).appliedLog(applied)
                 .deadLetters(queue).check("broker-paused-" + PAUSE.toSeconds() + "s");
@@ -82,13 +85,25 @@ class BrokerPauseIT {
         assertThat(queue.lag().total()).isZero();
     }
 
-    /** The first line matching {@code regex} read after {@code nanos}, waiting up to 60 s for it. */
-    private static ServiceProcess.Line firstLineAfter(ServiceProcess process, Pattern regex, long nanos) {
-        return Awaitility.await(process.name() + " printing '" + regex + "' again")
-                .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
-                .until(() -> process.lines(regex).stream().filter(line -> line.nanos() > nanos).findFirst(),
-                        Optional::isPresent)
-                .orElseThrow();
+    /** How many items the producer had acknowledged and the consumer had processed, as their output shows. */
+    private record Progress(int produced, int consumed) {
+        static Progress of(ServiceProcess producer, ServiceProcess consumer) {
+            return new Progress(producer.lines(Producer.PRODUCED).size(), consumer.lines(Consumer.CONSUMED).size());
+        }
+    }
+
+    /** Waits until neither process printed a new item line for a whole second, and returns where they stopped. */
+    private static Progress awaitStill(ServiceProcess producer, ServiceProcess consumer, Duration timeout) {
+        AtomicReference<Progress> last = new AtomicReference<>(Progress.of(producer, consumer));
+        Awaitility.await("no new item lines for 1 s after the pause").atMost(timeout)
+                .pollDelay(Duration.ofSeconds(1)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> last.getAndSet(Progress.of(producer, consumer)).equals(last.get()));
+        return last.get();
+    }
+
+    /** The line matching {@code regex} after the first {@code seen} such lines, waiting up to 60 s for it. */
+    private static ServiceProcess.Line awaitLine(ServiceProcess process, Pattern regex, int seen) {
+        return process.awaitLines(regex, seen + 1, Duration.ofSeconds(60)).get(seen);
     }
 
     @Test
@@ -115,7 +130,7 @@ class BrokerPauseIT {
         System.out.printf("BROKER_PAUSE_FAIL producer_exit_after_ms=%d%n",
                 Duration.ofNanos(System.nanoTime() - paused).toMillis());
 
-        assertThat(exit).as(producer.output()).isEqualTo(1);
+        assertThat(exit).as(producer.output()).isEqualTo(ExitCode.FAILURE);
         Matcher failed = producer.firstMatch(FAILED);
         assertThat(failed).as("the failure is reported\n" + producer.output()).isNotNull();
         List<Producer.Produced> produced = Producer.produced(producer);

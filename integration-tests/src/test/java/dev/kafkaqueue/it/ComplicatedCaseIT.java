@@ -68,7 +68,7 @@ class ComplicatedCaseIT {
         List<Consumer.Consumed> consumed = Consumer.consumed(consumer);
         assertThat(produced).extracting(Producer.Produced::id).containsExactly(0L, 1L, 2L, 3L, 4L);
         assertThat(consumed).extracting(Consumer.Consumed::id).containsExactly(0L, 1L, 2L, 3L, 4L);
-        assertThat(producer.line(Producer.DONE).text()).startsWith("Producer done: 5 items and 1 pills acknowledged");
+        assertThat(producer.line(Producer.DONE).text()).startsWith("Producer done: 5 items and 1 pill acknowledged");
         assertThat(Consumer.doneReason(consumer)).isEqualTo("all partitions closed by poison pills");
 
         long fifthConsumed = consumed.get(ITEMS - 1).line().nanos();

@@ -18,7 +18,7 @@ final class Consumer {
     static final Pattern PILL = Pattern.compile("^Poison pill on partition (\\d+) \\(offset (\\d+)\\)$");
     static final Pattern EMPTY = Pattern.compile("^Queue empty: every assigned partition fetched to its end$");
     static final Pattern DONE =
-            Pattern.compile("^Consumer done: (\\d+) items processed, (\\d+) dead-lettered \\((.+)\\)$");
+            Pattern.compile("^Consumer done: (\\d+) items? processed, (\\d+) dead-lettered \\((.+)\\)$");
 
     /** The {@code --commit} modes. */
     enum Commit {

@@ -3,32 +3,30 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A consumer killed with SIGKILL in the middle of a batch, then restarted with the same {@code --applied-log}.
- *
- * <p>With {@code --commit batch} the consumer commits once per poll, so what a crash can deliver again is at most one
- * poll's records: {@code max.poll.records}, set here to {@value #MAX_POLL_RECORDS} through {@code --command-config}.
- * Items applied after the last commit are delivered again and skipped, because the applied log remembers them.
+ * task_done is bounded in time. A consumer killed with SIGKILL mid-stream, on Kafka's default
+ * {@code max.poll.records} (500), has committed what it finished at least once per {@code --commit-interval}: its
+ * restart redoes about one interval of work, not a whole poll. The restart uses the same {@code --instance-id}
+ * (static membership), so it takes the partitions back at once instead of waiting {@code session.timeout.ms}.
+ * Judged by the oracle: nothing lost, nothing applied twice.
  */
 class ConsumerCrashIT {
 
-    private static final int ITEMS = 60;
-    private static final int PARTITIONS = 3;
-    /** The uncommitted window of {@code --commit batch}: one poll. */
-    private static final int MAX_POLL_RECORDS = 10;
-    private static final String RUN = "consumer-crash";
+    private static final int PARTITIONS = 2;
+    private static final int WORK_MS = 50;
+    private static final Duration COMMIT_INTERVAL = Duration.ofSeconds(1);
+    private static final Pattern FIRST_ITEM = Pattern.compile("^(Consumed|Skipped) \\d+ .*");
 
     @RegisterExtension
     final TestQueue queue = new TestQueue();
@@ -36,60 +34,62 @@ class ConsumerCrashIT {
     @TempDir
     Path dir;
 
-    @Test
-    void sigkillMidBatchLosesNothingAndAppliesNothingTwice() throws IOException {
+    @ParameterizedTest(name = "--concurrency {0} --ordering {1}")
+    @CsvSource({"1, partition", "4, unordered"})
+    void sigkillRedoesAtMostAboutOneCommitIntervalOfWork(int concurrency, String ordering) {
+        int items = 120 * concurrency;
+        String run = "consumer-crash-" + concurrency;
         Path applied = dir.resolve("applied.log");
-        // A killed member holds its partitions until its session times out: 6 s (the broker's minimum), not 45 s.
-        Path config = Files.writeString(dir.resolve("consumer.properties"), "max.poll.records=" + MAX_POLL_RECORDS
-                + "\nsession.timeout.ms=6000\nheartbeat.interval.ms=1000\n");
-        ServiceProcess producer = queue.producer().count(ITEMS).partitions(PARTITIONS).runId(RUN)
+        String member = "crash-" + concurrency;
+        ServiceProcess producer = queue.producer().count(items).partitions(PARTITIONS).runId(run)
                 .flag("--item-log", "each").run();
         assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
-
         List<Records.QueueRecord> records = queue.records();
-        ServiceProcess first = queue.consumer().workMs(100).appliedLog(applied)
-                .flag("--command-config", config.toString()).flag("--item-log", "each").start();
-        // Mid-batch: several items of the current poll applied, and the batch's commit still ahead.
-        AtomicLong uncommitted = new AtomicLong();
-        Awaitility.await("the first consumer 3 to 6 items past its last commit")
+
+        ServiceProcess first = consumer(applied, member, concurrency, ordering).start();
+        // Well past the first commit intervals, and well before the end.
+        Awaitility.await("the first consumer a third of the way through, with commits behind it")
                 .atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(50))
-                .until(() -> {
-                    long unfinished = Consumer.applied(applied).size() - committedItems(records, queue.lag().committed());
-                    uncommitted.set(unfinished);
-                    return unfinished >= 3 && unfinished <= 6 && Consumer.ids(first).size() > MAX_POLL_RECORDS;
-                });
+                .until(() -> Consumer.ids(first).size() >= items / 3
+                        && committedItems(records, queue.lag().committed()) > 0);
         first.sigkill();
-        assertThat(first.awaitExit(Duration.ofSeconds(30))).as("killed").isEqualTo(137);
-
-        // The first consumer is gone: what it applied and what it committed are final.
+        assertThat(first.awaitExit(Duration.ofSeconds(30))).as("killed").isEqualTo(ServiceProcess.EXIT_SIGKILL);
         int appliedAtKill = Consumer.applied(applied).size();
         long committedAtKill = committedItems(records, queue.lag().committed());
-        assertThat(appliedAtKill).as("crashed before the end").isLessThan(ITEMS);
 
-        ServiceProcess second = queue.consumer().appliedLog(applied)
-                .flag("--command-config", config.toString()).flag("--item-log", "each").start();
+        long restarted = System.nanoTime();
+        ServiceProcess second = consumer(applied, member, concurrency, ordering).start();
+        second.awaitLine(FIRST_ITEM, EXIT_TIMEOUT);
+        Duration backAfter = Duration.ofNanos(System.nanoTime() - restarted);
 
         assertThat(second.awaitExit(EXIT_TIMEOUT)).as(second.output()).isZero();
         assertThat(Consumer.doneReason(second)).isEqualTo("all partitions closed by poison pills");
-        Oracle.Result result = new Oracle().acked(RUN, producer).consumers(first, second).appliedLog(applied)
-                .deadLetters(queue).check("consumer-sigkill-mid-batch");
-        System.out.printf("CONSUMER_CRASH applied_at_kill=%d committed_at_kill=%d window=%d%n", appliedAtKill,
-                committedAtKill, MAX_POLL_RECORDS);
-        assertThat(result.acked()).isEqualTo(ITEMS);
+        Oracle.Result result = new Oracle().acked(run, producer).consumers(first, second).appliedLog(applied)
+                .deadLetters(queue).check("consumer-sigkill-" + concurrency);
+        // One interval of work for every worker, plus what was in hand and one commit round trip.
+        long oneInterval = COMMIT_INTERVAL.toMillis() / WORK_MS * concurrency;
+        System.out.printf("CONSUMER_CRASH concurrency=%d applied_at_kill=%d committed_at_kill=%d redelivered=%d "
+                        + "one_interval=%d restart_first_item_ms=%d%n", concurrency, appliedAtKill, committedAtKill,
+                result.dupDelivered(), oneInterval, backAfter.toMillis());
+        assertThat(result.acked()).isEqualTo(items);
         assertThat(result.lost()).as(result.toString()).isZero();
         assertThat(result.dupApplied()).as(result.toString()).isZero();
-        assertThat(result.applied()).isEqualTo(ITEMS);
-        assertThat(result.deadLettered()).isZero();
-        // Consumed is printed just after the applied log is written: a kill between the two leaves one item
-        // applied and skipped later, but delivered visibly only once.
+        assertThat(result.applied()).isEqualTo(items);
         assertThat(Oracle.skippedIds(second)).as("every item applied after the last commit is delivered again, "
                 + "and skipped").hasSize((int) (appliedAtKill - committedAtKill));
-        assertThat(result.dupDelivered()).as("visible redeliveries")
-                .isEqualTo(Consumer.ids(first).size() - committedAtKill)
-                .isPositive()
-                .isLessThanOrEqualTo(MAX_POLL_RECORDS);
+        assertThat(result.dupDelivered()).as("redelivered: about one commit interval of work, not a whole poll")
+                .isLessThanOrEqualTo(2 * oneInterval + concurrency);
+        assertThat(backAfter).as("static membership: the restart does not wait for session.timeout.ms (45 s)")
+                .isLessThan(Duration.ofSeconds(30));
         assertThat(queue.lag().total()).isZero();
+    }
+
+    private Consumer consumer(Path applied, String member, int concurrency, String ordering) {
+        return queue.consumer().workMs(WORK_MS).appliedLog(applied).flag("--instance-id", member)
+                .flag("--commit-interval", COMMIT_INTERVAL.toMillis() + "ms")
+                .flag("--concurrency", Integer.toString(concurrency)).flag("--ordering", ordering)
+                .flag("--item-log", "each");
     }
 
     /** Items (not pills) below the committed offsets: the items the group has finished. */

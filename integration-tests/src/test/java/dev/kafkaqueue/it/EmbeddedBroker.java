@@ -166,26 +166,21 @@ final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    /** The properties of a one-node KRaft cluster on 127.0.0.1, like the test broker images and run-local.sh. */
-    private static String serverProperties(Path data, int port, int controllerPort) {
-        return String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
+    /**
+     * The project's single-node KRaft config ({@code docker/kafka/config/kraft-single-node.properties}, whose path
+     * failsafe passes as the {@code kraft.properties} system property, as run-local.sh and the broker image use it),
+     * then this broker's listeners on 127.0.0.1 and its log directory.
+     */
+    private static String serverProperties(Path data, int port, int controllerPort) throws IOException {
+        String shared = System.getProperty("kraft.properties");
+        if (shared == null || shared.isBlank()) {
+            throw new IllegalStateException("kraft.properties is not set: see integration-tests/pom.xml");
+        }
+        return Files.readString(Path.of(shared), StandardCharsets.UTF_8) + String.join("\n",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
                 "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
                 "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "log.dirs=" + data,
-                // One broker: every internal topic has one replica, as in Testcontainers' KafkaContainer.
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
-                // Groups form at once: tests start consumers and expect them to be assigned quickly.
-                "group.initial.rebalance.delay.ms=0",
                 "");
     }
 

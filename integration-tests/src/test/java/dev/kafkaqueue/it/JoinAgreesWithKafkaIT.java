@@ -3,16 +3,13 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kafkaqueue.it.Consumer.Commit;
+import dev.kafkaqueue.queue.ExitCode;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -45,13 +42,13 @@ class JoinAgreesWithKafkaIT {
 
         Lag.Snapshot frozen = queue.lag();
         assertThat(frozen.total()).as("lag mid-run, frozen: %s", frozen).isPositive();
-        Join.Table midRun = standaloneJoin(3);
+        Join.Table midRun = jsonJoin(ExitCode.TIMEOUT);
         assertThat(midRun.totalLag()).isEqualTo(frozen.total());
         assertAgree(midRun);
 
         ServiceProcess finisher = queue.consumer().start();
         assertThat(finisher.awaitExit(EXIT_TIMEOUT)).as(finisher.output()).isZero();
-        Join.Table end = standaloneJoin(0);
+        Join.Table end = jsonJoin(ExitCode.OK);
         assertThat(end.totalLag()).isZero();
         assertAgree(end);
     }
@@ -87,13 +84,14 @@ class JoinAgreesWithKafkaIT {
             Map<Integer, KafkaConsumerGroups.Row> kafka = KafkaConsumerGroups.describe(queue);
             assertThat(kafka.values().stream().map(KafkaConsumerGroups.Row::consumerId).filter(Objects::nonNull)
                     .distinct()).as("the frozen consumers are still members").hasSize(2);
+            // The table meant for people, read once here to check it says what --json says.
             ServiceProcess join = queue.join().timeout("3s").interval("500ms").run();
-            assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isEqualTo(3);
+            assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isEqualTo(ExitCode.TIMEOUT);
             Join.Table table = Join.lastTable(join);
-            assertThat(table.members()).as("members in join's table").isEqualTo(2);
+            assertThat(table.members()).as("members in join's table").isEqualTo(ExitCode.USAGE);
             assertThat(table.totalLag()).isEqualTo(frozen.total());
             assertAgree(table, kafka);
-            Join.Table json = jsonJoin(3);
+            Join.Table json = jsonJoin(ExitCode.TIMEOUT);
             assertThat(json.partitions()).as("join --json vs join's table").isEqualTo(table.partitions());
             assertAgree(json, kafka);
         } finally {
@@ -103,50 +101,22 @@ class JoinAgreesWithKafkaIT {
         for (ServiceProcess consumer : consumers) {
             assertThat(consumer.awaitExit(EXIT_TIMEOUT)).as(consumer.output()).isZero();
         }
-        Join.Table end = standaloneJoin(0);
+        Join.Table end = jsonJoin(ExitCode.OK);
         assertThat(end.totalLag()).isZero();
         assertThat(end.partitions().values()).allSatisfy(row -> assertThat(row.lag()).isZero());
         assertAgree(end);
-        assertThat(jsonJoin(0).partitions()).as("join --json at the end").isEqualTo(end.partitions());
     }
 
     /**
-     * Runs {@code join --json --timeout 3s} and returns its last {@code "event":"lag"} line as a table; expects exit 3
-     * while lag remains, else 0.
+     * Runs {@code join --json --timeout 3s} and returns its last lag snapshot; expects exit 3 (timeout) while lag
+     * remains, else 0.
      */
     private Join.Table jsonJoin(int expectedExit) {
-        ServiceProcess join = queue.join().flag("--json").timeout("3s").interval("500ms").run();
-        assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isEqualTo(expectedExit);
-        ObjectMapper mapper = new ObjectMapper();
-        JsonNode last = null;
-        for (ServiceProcess.Line line : join.lines()) {
-            try {
-                JsonNode node = mapper.readTree(line.text());
-                if ("lag".equals(node.path("event").asText())) {
-                    last = node;
-                }
-            } catch (JsonProcessingException e) {
-                throw new AssertionError("join --json printed a line that is not JSON: " + line, e);
-            }
-        }
-        assertThat(last).as("a lag snapshot from join --json\n" + join.output()).isNotNull();
-        Map<Integer, Join.Row> rows = new TreeMap<>();
-        for (JsonNode p : last.path("partitions")) {
-            rows.put(p.get("partition").asInt(), new Join.Row(p.get("partition").asInt(),
-                    p.get("committed").isNull() ? null : p.get("committed").asLong(), p.get("end").asLong(),
-                    p.get("lag").asLong()));
-        }
-        assertThat(rows).as(join.output()).hasSize(PARTITIONS);
-        return new Join.Table(last.get("lag").asLong(), last.get("members").asInt(), rows);
-    }
-
-    /** Runs {@code join --timeout 3s} and returns its last table; expects exit 3 while lag remains, else 0. */
-    private Join.Table standaloneJoin(int expectedExit) {
-        ServiceProcess join = queue.join().timeout("3s").interval("500ms").run();
-        assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isEqualTo(expectedExit);
-        Join.Table table = Join.lastTable(join);
-        assertThat(table.partitions()).as(join.output()).hasSize(PARTITIONS);
-        return table;
+        Join.Exited join = queue.join().timeout("3s").interval("500ms").runJson();
+        assertThat(join.exitCode()).as(join.process().output()).isEqualTo(expectedExit);
+        Join.Table last = join.output().last();
+        assertThat(last.partitions()).as(join.process().output()).hasSize(PARTITIONS);
+        return last;
     }
 
     private void assertAgree(Join.Table join) {

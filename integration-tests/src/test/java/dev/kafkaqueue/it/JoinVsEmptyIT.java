@@ -4,6 +4,7 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kafkaqueue.it.Consumer.Commit;
+import dev.kafkaqueue.queue.ExitCode;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,16 +29,17 @@ class JoinVsEmptyIT {
         consumer.awaitLines(Consumer.CONSUMED, ITEMS, Duration.ofSeconds(60));
         ServiceProcess.Line empty = consumer.awaitLine(Consumer.EMPTY, Duration.ofSeconds(30));
 
-        ServiceProcess join = queue.join().timeout("5s").interval("500ms").run();
+        Join.Exited join = queue.join().timeout("5s").interval("500ms").runJson();
 
-        assertThat(join.awaitExit(EXIT_TIMEOUT)).as("join timed out\n" + join.output()).isEqualTo(3);
+        assertThat(join.exitCode()).as("join timed out\n" + join.process().output()).isEqualTo(ExitCode.TIMEOUT);
+        assertThat(join.output().result().outcome()).isEqualTo("TIMEOUT");
         assertThat(consumer.isAlive()).as("the consumer was a live member all along").isTrue();
-        Join.Table last = Join.lastTable(join);
-        assertThat(last.totalLag()).as(join.output()).isEqualTo(ITEMS);
+        Join.Table last = join.output().last();
+        assertThat(last.totalLag()).as(join.process().output()).isEqualTo(ITEMS);
         assertThat(last.members()).as("the consumer is a live member").isEqualTo(1);
         assertThat(last.partitions()).containsExactly(
                 Map.entry(0, new Join.Row(0, null, ITEMS, ITEMS)));
-        assertThat(join.lines().get(0).nanos()).as("join started after the consumer said empty")
+        assertThat(join.process().lines().get(0).nanos()).as("join started after the consumer said empty")
                 .isGreaterThan(empty.nanos());
         assertThat(Consumer.ids(consumer)).containsExactly(0L, 1L, 2L, 3L);
         Lag.Snapshot lag = queue.lag();

@@ -8,8 +8,8 @@ import java.util.TreeMap;
 
 /**
  * Kafka's own {@code kafka-consumer-groups} ({@code org.apache.kafka.tools.consumer.group.ConsumerGroupCommand} from
- * kafka-tools 4.3.1, on the test classpath), run as a separate process the way a user runs it, because the tool may
- * call {@code Exit}. Only {@code --describe} is parsed.
+ * kafka-tools, the pom's Kafka version, on the test classpath), run as a separate process the way a user runs it,
+ * because the tool may call {@code Exit}. Only {@code --describe} is parsed.
  */
 final class KafkaConsumerGroups {
 

@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kafkaqueue.it.SecuredBroker.User;
+import dev.kafkaqueue.queue.ExitCode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,7 +109,7 @@ class LeastPrivilegeIT {
 
         ServiceProcess producer = start(CONSUMER, "producer.jar", List.of(), "--count", "5");
 
-        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isEqualTo(1);
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isEqualTo(ExitCode.FAILURE);
         assertThat(producer.line(Pattern.compile("^Producer failed")).text())
                 .startsWith("Producer failed: 0 of 5 items acknowledged")
                 .contains("TopicAuthorizationException: Not authorized to access topics: [" + queue.topic() + "]");
@@ -126,7 +127,7 @@ class LeastPrivilegeIT {
 
         ServiceProcess consumer = start(PRODUCER, "consumer.jar", List.of());
 
-        assertThat(consumer.awaitExit(EXIT_TIMEOUT)).as(consumer.output()).isEqualTo(1);
+        assertThat(consumer.awaitExit(EXIT_TIMEOUT)).as(consumer.output()).isEqualTo(ExitCode.FAILURE);
         assertThat(consumer.output())
                 .contains("GroupAuthorizationException: Not authorized to access group: " + queue.group())
                 .as("a clear error, not a stack trace").doesNotContain(STACK_FRAME);
@@ -142,7 +143,7 @@ class LeastPrivilegeIT {
 
         ServiceProcess producer = start(PRODUCER, "producer.jar", List.of(), "--count", "5");
 
-        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isEqualTo(2);
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isEqualTo(ExitCode.USAGE);
         assertThat(producer.output()).contains("Error: topic " + queue.topic() + " does not exist, and the principal "
                         + "in --command-config may not create it (TopicAuthorizationException",
                 "create the topic first, or grant CREATE on it")
@@ -162,7 +163,7 @@ class LeastPrivilegeIT {
         long began = System.nanoTime();
         ServiceProcess join = start(PRODUCER, "producer.jar", List.of("join"), "--timeout", "60s");
 
-        assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isEqualTo(1);
+        assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isEqualTo(ExitCode.FAILURE);
         assertThat(Duration.ofNanos(System.nanoTime() - began)).as("not at the 60 s timeout")
                 .isLessThan(Duration.ofSeconds(30));
         assertThat(join.output()).contains("GroupAuthorizationException", queue.group(),
@@ -181,7 +182,7 @@ class LeastPrivilegeIT {
         ServiceProcess consumer = start(wrong, "consumer.jar", List.of());
 
         for (ServiceProcess service : List.of(producer, consumer)) {
-            assertThat(service.awaitExit(EXIT_TIMEOUT)).as(service.output()).isEqualTo(2);
+            assertThat(service.awaitExit(EXIT_TIMEOUT)).as(service.output()).isEqualTo(ExitCode.USAGE);
             assertThat(service.output()).contains("Error: the Kafka broker at bootstrap.servers="
                             + broker.bootstrapServers() + " refused to authenticate this client",
                     "Authentication failed", "check the SASL or SSL settings in --command-config")

@@ -4,6 +4,7 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kafkaqueue.it.Consumer.Commit;
+import dev.kafkaqueue.queue.ExitCode;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -32,9 +33,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * numbers are checked against what the services printed, against the group's committed offsets read independently,
  * and against time measured by the test; {@code /health} answers 200 while they work.
  *
- * <p>Two slow consumers and a producer held by {@code --maxsize}: during the run, then frozen (both consumers
- * SIGSTOPped, so the producer waits on a full queue), then after the last put (frozen again, so the producer is
- * still joining), then after join (the consumers run without pills until SIGTERM, so they can still be scraped).
+ * <p>Every test runs the same pipeline on its own queue: two slow consumers, one unreadable record, and a producer
+ * held by {@code --maxsize} that joins at the end. The consumers get no pills, so they can still be scraped after
+ * join; SIGTERM ends them. A sample of the scraped lines is written under {@code target/metrics-sample/}.
  */
 class MetricsIT {
 
@@ -43,67 +44,73 @@ class MetricsIT {
     private static final int PARTITIONS = 3;
     /** Long enough that the last item is still unfinished when the test sees it produced and freezes the group. */
     private static final int WORK_MS = 400;
-    private static final Pattern BACKPRESSURE_LOG = Pattern.compile("Backpressure: waited (\\d+) times, (\\d+) ms in all");
+    private static final Pattern BACKPRESSURE_LOG =
+            Pattern.compile("Backpressure: waited (\\d+) times?, (\\d+) ms in all");
     private static final Pattern DEAD_LETTERED = Pattern.compile("^Dead-lettered ");
-    private static final Path SAMPLE = Path.of("/tmp/kq/metrics-sample.txt");
+    /** Under the module's build directory (the tests run in the module's base directory), never in /tmp. */
+    private static final Path SAMPLES = Path.of("target", "metrics-sample");
 
     @RegisterExtension
     final TestQueue queue = new TestQueue();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    @Test
-    void metricsScrapedDuringAndAfterARunMatchWhatHappened() throws Exception {
-        queue.createTopic(PARTITIONS);
-        List<Integer> ports = freePorts(3);
-        int producerPort = ports.get(0);
-        List<Integer> consumerPorts = ports.subList(1, 3);
-        List<ServiceProcess> consumers = new ArrayList<>();
-        for (int port : consumerPorts) {
-            consumers.add(queue.consumer().workMs(WORK_MS).commit(Commit.PER_RECORD)
-                    .flag("--metrics-port", Integer.toString(port)).start());
-        }
-        queue.awaitGroupAssigned(2, PARTITIONS, Duration.ofSeconds(60));
-        writeUnreadableRecord();
-        ServiceProcess producer = queue.producer().count(ITEMS).maxsize(MAXSIZE).noPill().join().timeout("60s")
-                .flag("--metrics-port", Integer.toString(producerPort)).start();
+    /** The running services and the ports their metrics are served on. */
+    private record Pipeline(ServiceProcess producer, int producerPort, List<ServiceProcess> consumers,
+                            List<Integer> consumerPorts) {
+    }
 
-        // During the run: the producer is held by backpressure at least once.
-        Scrape running = await("the producer waited for the consumers at least once", producerPort,
+    @Test
+    void whileItRunsTheProducerCountsBackpressureAndTheConsumersCountWhatTheyPrinted() throws Exception {
+        Pipeline run = start();
+
+        Scrape running = await("the producer waited for the consumers at least once", run.producerPort(),
                 s -> s.value("queue_backpressure_waits_total") >= 1);
         assertThat(running.value("queue_unfinished_items")).isBetween(0.0, (double) MAXSIZE);
-        assertThat(health(producerPort)).as("producer /health while it runs").isEqualTo(200);
-        for (int i = 0; i < consumers.size(); i++) {
-            assertDoneBracketsConsumedLines(consumers.get(i), consumerPorts.get(i));
-            assertThat(health(consumerPorts.get(i))).as("consumer /health while it runs").isEqualTo(200);
+        assertThat(health(run.producerPort())).as("producer /health while it runs").isEqualTo(200);
+        for (int i = 0; i < run.consumers().size(); i++) {
+            assertDoneBracketsConsumedLines(run.consumers().get(i), run.consumerPorts().get(i));
+            assertThat(health(run.consumerPorts().get(i))).as("consumer /health while it runs").isEqualTo(200);
         }
 
+        assertThat(run.producer().awaitExit(EXIT_TIMEOUT)).as(run.producer().output()).isEqualTo(ExitCode.OK);
+        stop(run.consumers());
+    }
+
+    @Test
+    void aFullQueueHoldsTheProducerAndItsCountersMatchItsLogAndTheWaitTheTestSaw() throws Exception {
+        Pipeline run = start();
+        ServiceProcess producer = run.producer();
+        int producerPort = run.producerPort();
+
         // Frozen: with the consumers stopped, the producer fills the queue to maxsize and waits.
-        consumers.forEach(ServiceProcess::sigstop);
-        Scrape full = await("the producer waiting on a full queue, its gauge equal to the unfinished items", producerPort,
-                s -> s.value("queue_items_put_total") == Producer.produced(producer).size()
+        run.consumers().forEach(ServiceProcess::sigstop);
+        Scrape full = await("the producer waiting on a full queue, its gauge equal to the unfinished items",
+                producerPort, s -> s.value("queue_items_put_total") == Producer.produced(producer).size()
                         && s.value("queue_unfinished_items") == unfinishedNow(producer)
                         && s.value("queue_unfinished_items") == MAXSIZE);
         long frozenAt = System.nanoTime();
         double putWhileFull = full.value("queue_items_put_total");
-        assertThat(putWhileFull).as("items put before the queue was full").isGreaterThanOrEqualTo(MAXSIZE).isLessThan(ITEMS);
+        assertThat(putWhileFull).as("items put before the queue was full").isGreaterThanOrEqualTo(MAXSIZE)
+                .isLessThan(ITEMS);
         Awaitility.await("the producer puts nothing while the consumers are stopped")
                 .during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
                 .until(() -> scrape(producerPort).value("queue_items_put_total") == putWhileFull
                         && Producer.produced(producer).size() == (int) putWhileFull);
-        consumers.forEach(ServiceProcess::sigcont);
+        run.consumers().forEach(ServiceProcess::sigcont);
         Duration frozenFor = Duration.ofNanos(System.nanoTime() - frozenAt);
 
         // After the last put: freeze the group again, so the producer stays in join and can be scraped.
         producer.awaitLine(Pattern.compile("^Produced " + (ITEMS - 1) + " \\("), Duration.ofSeconds(60));
-        consumers.forEach(ServiceProcess::sigstop);
+        run.consumers().forEach(ServiceProcess::sigstop);
         producer.awaitLine(Producer.DONE, Duration.ofSeconds(30));
         int unfinished = unfinishedNow(producer);
         assertThat(unfinished).as("items not yet done when the group was frozen after the last put "
                 + "(the producer is still joining)").isPositive();
         Scrape afterPuts = scrape(producerPort);
         assertThat(afterPuts.value("queue_items_put_total")).as("items put").isEqualTo(ITEMS);
-        assertThat(afterPuts.value("queue_unfinished_items")).as("unfinished: never under the truth, never over maxsize")
+        assertThat(afterPuts.value("queue_unfinished_items"))
+                .as("unfinished: never under the truth, never over maxsize")
                 .isBetween((double) unfinished, (double) MAXSIZE);
         Matcher logged = awaitStderr(producer, BACKPRESSURE_LOG);
         assertThat(afterPuts.value("queue_backpressure_waits_total")).as("waits, as the producer logged them")
@@ -117,15 +124,26 @@ class MetricsIT {
                 .isEqualTo(ITEMS);
         assertThat(afterPuts.has("kafka_producer_request_latency_avg")).as(afterPuts.text()).isTrue();
         assertThat(health(producerPort)).as("producer /health while it joins").isEqualTo(200);
+        saveSample("producer.txt", afterPuts);
 
-        // After join: every item done exactly once, the unreadable record dead-lettered.
-        consumers.forEach(ServiceProcess::sigcont);
-        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
-        assertThat(producer.line(Join.DONE)).isNotNull();
+        run.consumers().forEach(ServiceProcess::sigcont);
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isEqualTo(ExitCode.OK);
+        stop(run.consumers());
+        System.out.printf("METRICS put=%d waits=%.0f waited_ms=%.0f frozen_ms=%d unfinished_when_full=%.0f%n", ITEMS,
+                afterPuts.value("queue_backpressure_waits_total"), waitedSeconds * 1000, frozenFor.toMillis(),
+                full.value("queue_unfinished_items"));
+    }
+
+    @Test
+    void afterJoinEveryItemIsCountedDoneOnceAndTheUnreadableRecordDeadLettered() throws Exception {
+        Pipeline run = start();
+
+        assertThat(run.producer().awaitExit(EXIT_TIMEOUT)).as(run.producer().output()).isEqualTo(ExitCode.OK);
+        assertThat(run.producer().line(Join.DONE)).isNotNull();
         List<Scrape> finals = new ArrayList<>();
-        for (int i = 0; i < consumers.size(); i++) {
-            ServiceProcess consumer = consumers.get(i);
-            Scrape scrape = await(consumer.name() + " printed a line per item done", consumerPorts.get(i),
+        for (int i = 0; i < run.consumers().size(); i++) {
+            ServiceProcess consumer = run.consumers().get(i);
+            Scrape scrape = await(consumer.name() + " printed a line per item done", run.consumerPorts().get(i),
                     s -> s.value("queue_items_done_total") == Consumer.consumed(consumer).size());
             assertThat(scrape.value("queue_items_dead_lettered_total")).as("dead-lettered by " + consumer.name())
                     .isEqualTo(consumer.lines(DEAD_LETTERED).size());
@@ -141,7 +159,7 @@ class MetricsIT {
             assertThat(scrape.has("kafka_consumer_coordinator_commit_latency_avg")).as(scrape.text()).isTrue();
             assertThat(scrape.value("kafka_consumer_fetch_manager_records_lag_max"))
                     .as("Kafka's records-lag-max of " + consumer.name()).isGreaterThanOrEqualTo(0);
-            assertThat(health(consumerPorts.get(i))).as("consumer /health after join").isEqualTo(200);
+            assertThat(health(run.consumerPorts().get(i))).as("consumer /health after join").isEqualTo(200);
             finals.add(scrape);
         }
         assertThat(finals.stream().mapToDouble(s -> s.value("queue_items_done_total")).sum()).as("items done")
@@ -149,18 +167,39 @@ class MetricsIT {
         assertThat(finals.stream().mapToDouble(s -> s.value("queue_items_dead_lettered_total")).sum())
                 .as("dead-lettered").isEqualTo(1);
         List<Long> ids = new ArrayList<>();
-        consumers.forEach(c -> ids.addAll(Consumer.ids(c)));
+        run.consumers().forEach(c -> ids.addAll(Consumer.ids(c)));
         assertThat(ids).containsExactlyInAnyOrderElementsOf(LongStream.range(0, ITEMS).boxed().toList());
         assertThat(queue.lag().total()).isZero();
-        saveSample(afterPuts, finals.get(0));
+        saveSample("consumer.txt", finals.get(0));
+        stop(run.consumers());
+    }
 
-        for (ServiceProcess consumer : consumers) {
-            consumer.sigterm();
-            assertThat(consumer.awaitExit(Duration.ofSeconds(30))).as(consumer.output()).isZero();
+    /**
+     * Two consumers with metrics, assigned the topic's partitions between them; an unreadable record; then the
+     * producer with metrics, {@code --maxsize}, no pills and {@code --join}.
+     */
+    private Pipeline start() throws Exception {
+        queue.createTopic(PARTITIONS);
+        List<Integer> ports = freePorts(3);
+        List<Integer> consumerPorts = ports.subList(1, 3);
+        List<ServiceProcess> consumers = new ArrayList<>();
+        for (int port : consumerPorts) {
+            consumers.add(queue.consumer().workMs(WORK_MS).commit(Commit.PER_RECORD)
+                    .flag("--metrics-port", Integer.toString(port)).start());
         }
-        System.out.printf("METRICS put=%d waits=%.0f waited_ms=%.0f frozen_ms=%d unfinished_when_full=%.0f%n", ITEMS,
-                afterPuts.value("queue_backpressure_waits_total"), waitedSeconds * 1000, frozenFor.toMillis(),
-                full.value("queue_unfinished_items"));
+        queue.awaitGroupAssigned(2, PARTITIONS, Duration.ofSeconds(60));
+        writeUnreadableRecord();
+        ServiceProcess producer = queue.producer().count(ITEMS).maxsize(MAXSIZE).noPill().join().timeout("60s")
+                .flag("--metrics-port", Integer.toString(ports.get(0))).start();
+        return new Pipeline(producer, ports.get(0), consumers, consumerPorts);
+    }
+
+    /** SIGTERM, the consumers' graceful stop (they got no pills); each must exit 0. */
+    private static void stop(List<ServiceProcess> consumers) {
+        consumers.forEach(ServiceProcess::sigterm);
+        for (ServiceProcess consumer : consumers) {
+            assertThat(consumer.awaitExit(Duration.ofSeconds(30))).as(consumer.output()).isEqualTo(ExitCode.OK);
+        }
     }
 
     /**
@@ -239,21 +278,18 @@ class MetricsIT {
         }
     }
 
-    /** For the team's notes: the queue_* lines and a few Kafka client lines of each service. */
-    private static void saveSample(Scrape producer, Scrape consumer) throws IOException {
+    /** For the team's notes: the queue_* lines and a few Kafka client lines of one service's scrape. */
+    private static void saveSample(String file, Scrape scrape) throws IOException {
         Pattern kafka = Pattern.compile("^kafka_(producer_record_send_total|producer_request_latency_avg"
                 + "|producer_record_send_rate|consumer_fetch_manager_records_lag_max|consumer_fetch_manager_records_"
                 + "consumed_total|consumer_coordinator_commit_latency_avg|consumer_coordinator_commit_total)\\b");
         StringBuilder text = new StringBuilder();
-        for (Scrape scrape : List.of(producer, consumer)) {
-            scrape.text().lines()
-                    .filter(line -> line.startsWith("queue_") || line.startsWith("# HELP queue_")
-                            || line.startsWith("# TYPE queue_") || kafka.matcher(line).find())
-                    .forEach(line -> text.append(line).append('\n'));
-            text.append('\n');
-        }
-        Files.createDirectories(SAMPLE.getParent());
-        Files.writeString(SAMPLE, text.toString());
+        scrape.text().lines()
+                .filter(line -> line.startsWith("queue_") || line.startsWith("# HELP queue_")
+                        || line.startsWith("# TYPE queue_") || kafka.matcher(line).find())
+                .forEach(line -> text.append(line).append('\n'));
+        Files.createDirectories(SAMPLES);
+        Files.writeString(SAMPLES.resolve(file), text.toString());
     }
 
     private static List<Integer> freePorts(int count) throws IOException {

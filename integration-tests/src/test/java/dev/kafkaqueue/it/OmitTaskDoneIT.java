@@ -4,6 +4,7 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kafkaqueue.it.Consumer.Commit;
+import dev.kafkaqueue.queue.ExitCode;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -27,7 +28,8 @@ class OmitTaskDoneIT {
         ServiceProcess consumer = queue.consumer().commit(Commit.NONE).start();
         ServiceProcess producer = queue.producer().count(ITEMS).partitions(1).join().timeout("5s").start();
 
-        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as("join timed out\n" + producer.output()).isEqualTo(3);
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as("join timed out\n" + producer.output())
+                .isEqualTo(ExitCode.TIMEOUT);
         assertThat(producer.lines(Join.DONE)).isEmpty();
         assertThat(Producer.produced(producer)).hasSize(ITEMS);
         consumer.awaitLine(Consumer.PILL, Duration.ofSeconds(30));
@@ -48,7 +50,8 @@ class OmitTaskDoneIT {
         ServiceProcess consumer = queue.consumer().commit(Commit.NONE).start();
         ServiceProcess producer = queue.producer().count(ITEMS).noPill().partitions(1).join().timeout("5s").start();
 
-        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as("join timed out\n" + producer.output()).isEqualTo(3);
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as("join timed out\n" + producer.output())
+                .isEqualTo(ExitCode.TIMEOUT);
         assertThat(Consumer.ids(consumer)).containsExactly(0L, 1L, 2L, 3L, 4L);
         assertThat(Join.lastTable(producer).totalLag()).as(producer.output()).isEqualTo(ITEMS);
         Lag.Snapshot lag = queue.lag();

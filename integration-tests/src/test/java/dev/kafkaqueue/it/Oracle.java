@@ -1,6 +1,6 @@
 package dev.kafkaqueue.it;
 
-import dev.kafkaqueue.common.QueueMessage;
+import dev.kafkaqueue.queue.QueueMessage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;

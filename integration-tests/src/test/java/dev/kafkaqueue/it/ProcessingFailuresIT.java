@@ -4,6 +4,7 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kafkaqueue.queue.ExitCode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -201,7 +202,7 @@ class ProcessingFailuresIT {
         ServiceProcess first = failingConsumer(applied).start();
 
         assertThat(first.awaitExit(Duration.ofSeconds(60))).as("stops instead of looping\n" + first.output())
-                .isEqualTo(1);
+                .isEqualTo(ExitCode.FAILURE);
         String failure = first.line(Pattern.compile("^Consumer failed: ")).text();
         System.out.printf("DLT_WRITE_FAILED fault=%s message=%s%n", fault, failure);
         assertThat(failure).as("names the record and the dead-letter topic")

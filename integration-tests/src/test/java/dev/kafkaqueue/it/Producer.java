@@ -14,7 +14,7 @@ final class Producer {
     static final Pattern PRODUCED = Pattern.compile("^Produced (\\d+) \\(partition (\\d+), offset (\\d+)\\)$");
     static final Pattern PILL_SENT = Pattern.compile("^Poison pill sent to partition (\\d+) \\(offset (\\d+)\\)$");
     /** Matched as a prefix: the service appends " (run <id>)", which the contract does not show. */
-    static final Pattern DONE = Pattern.compile("^Producer done: (\\d+) items and (\\d+) pills acknowledged");
+    static final Pattern DONE = Pattern.compile("^Producer done: (\\d+) items? and (\\d+) pills? acknowledged");
 
     /** One {@code Produced} line: the item was acknowledged at this partition and offset. */
     record Produced(long id, int partition, long offset, ServiceProcess.Line line) {

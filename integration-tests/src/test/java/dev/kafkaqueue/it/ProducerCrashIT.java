@@ -3,6 +3,8 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kafkaqueue.queue.ExitCode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
@@ -44,15 +46,23 @@ class ProducerCrashIT {
                 .timeout("60s").start();
         crashed.awaitLines(Producer.PRODUCED, 20, Duration.ofSeconds(60));
         crashed.sigkill();
-        assertThat(crashed.awaitExit(Duration.ofSeconds(30))).isEqualTo(137);
+        assertThat(crashed.awaitExit(Duration.ofSeconds(30))).isEqualTo(ServiceProcess.EXIT_SIGKILL);
         assertThat(crashed.lines(Producer.PILL_SENT)).as("killed before the pills").isEmpty();
         int ackedBeforeCrash = Producer.produced(crashed).size();
 
-        ServiceProcess join = queue.join().timeout("3s").interval("500ms").run();
-        assertThat(join.awaitExit(EXIT_TIMEOUT)).as("join is not done while items are unfinished\n"
-                + join.output()).isEqualTo(3);
-        assertThat(join.lines(Join.DONE)).isEmpty();
-        assertThat(Join.lastTable(join).totalLag()).isPositive();
+        // Frozen, so that items are still unfinished however long join's JVM takes to start on a loaded machine.
+        consumer.sigstop();
+        try {
+            Lag.Snapshot unfinished = queue.awaitLagStill(Duration.ofSeconds(10));
+            assertThat(unfinished.total()).as("items unfinished: %s", unfinished).isPositive();
+            Join.Exited join = queue.join().timeout("3s").interval("500ms").runJson();
+            assertThat(join.exitCode()).as("join is not done while items are unfinished\n"
+                    + join.process().output()).isEqualTo(ExitCode.TIMEOUT);
+            assertThat(join.output().result().outcome()).isEqualTo("TIMEOUT");
+            assertThat(join.output().last().totalLag()).isEqualTo(unfinished.total());
+        } finally {
+            consumer.sigcont();
+        }
 
         // Everything put gets done, yet the consumer waits: no pill said the run is over.
         Awaitility.await("the group finishing what was put").atMost(Duration.ofSeconds(60))
@@ -60,16 +70,16 @@ class ProducerCrashIT {
         Awaitility.await("the consumer still waiting for the run's pills").during(Duration.ofSeconds(3))
                 .atMost(Duration.ofSeconds(5))
                 .until(() -> consumer.isAlive() && Consumer.doneReason(consumer) == null);
-        ServiceProcess lagOnly = queue.join().timeout("30s").interval("500ms").run();
-        assertThat(lagOnly.awaitExit(EXIT_TIMEOUT)).as("plain join: lag 0 is all it asks\n" + lagOnly.output())
-                .isZero();
-        ServiceProcess closedJoin = queue.join().flag("--closed").timeout("3s").interval("500ms").run();
-        assertThat(closedJoin.awaitExit(EXIT_TIMEOUT)).as("join --closed waits for the run's pills\n"
-                + closedJoin.output()).isEqualTo(3);
-        assertThat(closedJoin.lines(Join.DONE)).isEmpty();
-        assertThat(closedJoin.line(Pattern.compile("^join: not done after")).text())
-                .endsWith("lag 0, but partitions [0, 1] are not closed by a poison pill: the run's producer has not "
-                        + "finished");
+        Join.Exited lagOnly = queue.join().timeout("30s").interval("500ms").runJson();
+        assertThat(lagOnly.exitCode()).as("plain join: lag 0 is all it asks\n" + lagOnly.process().output())
+                .isEqualTo(ExitCode.OK);
+        Join.Exited closedJoin = queue.join().flag("--closed").timeout("3s").interval("500ms").runJson();
+        assertThat(closedJoin.exitCode()).as("join --closed waits for the run's pills\n"
+                + closedJoin.process().output()).isEqualTo(ExitCode.TIMEOUT);
+        Join.Result notClosed = closedJoin.output().result();
+        assertThat(notClosed.lag()).as("lag 0, yet not done").isZero();
+        assertThat(notClosed.json().path("openPartitions")).as("partitions no pill closed")
+                .extracting(JsonNode::asInt).containsExactly(0, 1);
         // A send in flight at the kill may be on the topic without its Produced line: the topic says what was put.
         long putBeforeCrash = queue.records().stream().filter(Records.QueueRecord::isItem).count();
         assertThat(putBeforeCrash).isGreaterThanOrEqualTo(ackedBeforeCrash).isLessThan(items);
@@ -81,8 +91,9 @@ class ProducerCrashIT {
         assertThat(restarted.line(Join.DONE).text()).contains("all 2 partitions");
         assertThat(consumer.awaitExit(EXIT_TIMEOUT)).as(consumer.output()).isZero();
         assertThat(Consumer.doneReason(consumer)).isEqualTo("all partitions closed by poison pills");
-        ServiceProcess closedAtLast = queue.join().flag("--closed").timeout("30s").run();
-        assertThat(closedAtLast.awaitExit(EXIT_TIMEOUT)).as(closedAtLast.output()).isZero();
+        Join.Exited closedAtLast = queue.join().flag("--closed").timeout("30s").runJson();
+        assertThat(closedAtLast.exitCode()).as(closedAtLast.process().output()).isEqualTo(ExitCode.OK);
+        assertThat(closedAtLast.output().result().outcome()).isEqualTo("DONE");
         Oracle.Result result = new Oracle().acked(run, crashed).acked(run, restarted).consumers(consumer)
                 .appliedLog(applied).deadLetters(queue).check("producer-sigkill-before-pills");
         assertThat(result.acked()).isEqualTo(items);
@@ -104,13 +115,13 @@ class ProducerCrashIT {
         ServiceProcess producer = queue.producer().count(items).partitions(2).runId(run).join().timeout("60s").start();
         producer.awaitLines(Producer.PILL_SENT, 2, Duration.ofSeconds(60));
         producer.sigkill();
-        assertThat(producer.awaitExit(Duration.ofSeconds(30))).isEqualTo(137);
+        assertThat(producer.awaitExit(Duration.ofSeconds(30))).isEqualTo(ServiceProcess.EXIT_SIGKILL);
 
         ServiceProcess consumer = queue.consumer().appliedLog(applied).start();
         assertThat(consumer.awaitExit(EXIT_TIMEOUT)).as(consumer.output()).isZero();
         assertThat(Consumer.doneReason(consumer)).isEqualTo("all partitions closed by poison pills");
-        ServiceProcess join = queue.join().timeout("30s").run();
-        assertThat(join.awaitExit(EXIT_TIMEOUT)).as(join.output()).isZero();
+        Join.Exited join = queue.join().timeout("30s").runJson();
+        assertThat(join.exitCode()).as(join.process().output()).isEqualTo(ExitCode.OK);
 
         Oracle.Result result = new Oracle().acked(run, producer).consumers(consumer).appliedLog(applied)
                 .deadLetters(queue).check("producer-sigkill-after-pills");

@@ -68,7 +68,7 @@ class RebalanceIT {
         int secondSoFar = Consumer.ids(second).size();
         second.awaitLines(Consumer.CONSUMED, secondSoFar + 20, STEP);
         second.sigkill();
-        assertThat(second.awaitExit(Duration.ofSeconds(30))).isEqualTo(137);
+        assertThat(second.awaitExit(Duration.ofSeconds(30))).isEqualTo(ServiceProcess.EXIT_SIGKILL);
         ServiceProcess third = consumer(applied, config);
 
         assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();

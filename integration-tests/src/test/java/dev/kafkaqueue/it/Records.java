@@ -1,8 +1,8 @@
 package dev.kafkaqueue.it;
 
-import dev.kafkaqueue.common.QueueMessage;
-import dev.kafkaqueue.common.RecordCodec;
-import dev.kafkaqueue.common.UnreadableRecordException;
+import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.queue.RecordCodec;
+import dev.kafkaqueue.queue.UnreadableRecordException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

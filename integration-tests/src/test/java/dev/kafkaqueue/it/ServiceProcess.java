@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -43,6 +44,9 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** The exit code of a process ended by SIGKILL ({@link #sigkill()}): 128 + 9, as the shell reports it. */
+    static final int EXIT_SIGKILL = 128 + 9;
+
     /** JVM flags for every service: a small heap, and a quick start on two shared cores. */
     static final List<String> JVM_FLAGS = List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
@@ -66,6 +70,11 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Starts {@code java <JVM_FLAGS> -jar JAR ARGS} with this JVM's java. */
     static ServiceProcess startJar(String name, Path jar, List<String> args) {
+        return startJar(name, jar, args, Map.of());
+    }
+
+    /** Starts {@code java <JVM_FLAGS> -jar JAR ARGS} with these environment variables set (after the QUEUE_ purge). */
+    static ServiceProcess startJar(String name, Path jar, List<String> args, Map<String, String> env) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " does not exist: build the services first (mvn package)");
         }
@@ -75,14 +84,19 @@ final class ServiceProcess implements AutoCloseable {
         command.add("-jar");
         command.add(jar.toString());
         command.addAll(args);
-        return start(name, command);
+        return start(name, command, env);
     }
 
     /** Starts any command. */
     static ServiceProcess start(String name, List<String> command) {
+        return start(name, command, Map.of());
+    }
+
+    private static ServiceProcess start(String name, List<String> command, Map<String, String> env) {
         ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(
                 new File("/dev/null")));
         builder.environment().keySet().removeIf(key -> key.startsWith("QUEUE_"));
+        builder.environment().putAll(env);
         try {
             return new ServiceProcess(name, command, builder.start());
         } catch (IOException e) {

@@ -23,7 +23,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * consumer.
  *
  * <p>While it runs, a sampler independent of the services reads the broker's share-group lag and the log end offset
- * every 25 ms. Until the pill is written, lag counts exactly the unfinished items (put, not yet acknowledged).
+ * every 25 ms. Until the pill is written, lag counts exactly the unfinished items (put, not yet acknowledged). The
+ * broker knows the lag only after the group's first acknowledgement, so how many such samples fall before the pill
+ * depends on the machine (0 to 13 seen); every one must respect maxsize. The producer's and consumer's lines give a
+ * bound that never depends on timing: items put minus items consumed, at every put.
  */
 class ShareComplicatedCaseIT {
 
@@ -49,6 +52,7 @@ class ShareComplicatedCaseIT {
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         try (Admin admin = queue.broker().admin()) {
             sampler.scheduleWithFixedDelay(() -> sample(admin, share, samples), 0, 25, TimeUnit.MILLISECONDS);
+            queue.createTopic(1); // a consumer waits for its topic before it joins the group
             consumer = queue.consumer().flag("--group-type", "share").workMs(300).start();
             share.awaitMembers(1, EXIT_TIMEOUT);
             producer = queue.producer().flag("--group-type", "share").count(ITEMS).maxsize(MAXSIZE).partitions(1).join()
@@ -66,7 +70,7 @@ class ShareComplicatedCaseIT {
         List<Consumer.Consumed> consumed = Consumer.consumed(consumer);
         assertThat(produced).extracting(Producer.Produced::id).containsExactly(0L, 1L, 2L, 3L, 4L);
         assertThat(consumed).extracting(Consumer.Consumed::id).containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L);
-        assertThat(producer.line(Producer.DONE).text()).startsWith("Producer done: 5 items and 1 pills acknowledged");
+        assertThat(producer.line(Producer.DONE).text()).startsWith("Producer done: 5 items and 1 pill acknowledged");
         assertThat(Consumer.doneReason(consumer)).isEqualTo("all partitions closed by poison pills");
 
         long lastConsumed = consumed.stream().mapToLong(c -> c.line().nanos()).max().orElseThrow();
@@ -85,7 +89,6 @@ class ShareComplicatedCaseIT {
         long maxFromLines = unfinishedLowerBoundFromLines(produced, consumed);
         System.out.printf("SHARE_OVERSHOOT max_unfinished=%d maxsize=%d samples=%d max_put_minus_consumed=%d%n",
                 maxUnfinished, MAXSIZE, beforePill.size(), maxFromLines);
-        assertThat(beforePill).as("exact samples with a known lag before the pill").isNotEmpty();
         assertThat(maxUnfinished).as("unfinished items (the share group's lag) never exceed maxsize")
                 .isLessThanOrEqualTo(MAXSIZE);
         assertThat(maxFromLines).as("items put minus items consumed, at every Produced line")

@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -70,6 +71,21 @@ final class TestQueue implements AfterEachCallback {
     /** The group's lag, partition by partition, read with the admin client now. */
     Lag.Snapshot lag() {
         return Lag.read(group, topic);
+    }
+
+    /**
+     * Waits until the group's lag holds still for 600 ms and returns it: after its consumers were frozen
+     * ({@link ServiceProcess#sigstop()}), a commit already sent may still land.
+     */
+    Lag.Snapshot awaitLagStill(Duration timeout) {
+        AtomicReference<Lag.Snapshot> last = new AtomicReference<>(lag());
+        Awaitility.await("the lag of " + group + " holding still").during(Duration.ofMillis(600))
+                .atMost(timeout).pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    Lag.Snapshot now = lag();
+                    return now.equals(last.getAndSet(now));
+                });
+        return last.get();
     }
 
     /** Every record of the topic (read_committed). */

@@ -3,6 +3,8 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,5 +40,24 @@ class TransactionsIT {
         assertThat(offsets).as("transaction markers took offsets beyond the records").isGreaterThan(records);
         assertThat(lag.committed()).as("committed past the markers, to the log end").isEqualTo(lag.ends());
         assertThat(lag.total()).isZero();
+    }
+
+    @Test
+    void aProducerFencedByASecondOneWithTheSameIdSaysSoAndReports() {
+        String id = "tx-fence-" + queue.topic();
+        ServiceProcess first = queue.producer().count(1000).partitions(1).transactionalId(id).intervalMs(50)
+                .flag("--item-log", "each").start();
+        first.awaitLines(Producer.PRODUCED, 5, Duration.ofSeconds(60));
+
+        ServiceProcess second = queue.producer().count(1).partitions(1).transactionalId(id).start();
+
+        assertThat(second.awaitExit(EXIT_TIMEOUT)).as(second.output()).isZero();
+        assertThat(first.awaitExit(EXIT_TIMEOUT)).as(first.output()).isEqualTo(1);
+        String report = first.line(Pattern.compile("^Producer fenced")).text();
+        long produced = Producer.produced(first).size();
+        assertThat(report).startsWith("Producer fenced: another producer started with the same --transactional-id '"
+                + id + "' and took over; " + produced + " of 1000 items acknowledged, ");
+        assertThat(first.stderr()).as("a report, not a stack trace")
+                .noneMatch(line -> line.text().startsWith("\tat "));
     }
 }

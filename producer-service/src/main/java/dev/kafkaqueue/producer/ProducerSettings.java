@@ -1,60 +1,114 @@
 package dev.kafkaqueue.producer;
 
-import dev.kafkaqueue.common.ClientConfig;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.Settings;
+import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.ItemLog;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
- * Everything the producer service needs, parsed and checked once at startup.
+ * Everything the producer service needs, parsed and checked once at startup, in small parts.
  *
- * @param client            how to reach the cluster
- * @param topic             the queue's topic
- * @param group             the consumer group whose progress bounds {@code maxsize} and ends {@code join}
- * @param count             items to put, 0 or more
- * @param maxsize           bound on unfinished items; 0 is unbounded
- * @param join              wait for the group's lag to reach zero after the pills
- * @param timeout           the longest a join, or a single backpressure wait, may take
- * @param partitions        partitions for a topic the producer creates
- * @param replicationFactor replication for a topic the producer creates; -1 is the broker's default
- * @param transactionalId   send in transactions under this id, if present
- * @param pill              send a poison pill to every partition after the last item
- * @param interval          pause before each put, like the seed's {@code asyncio.sleep}
- * @param runId             names this run; with the item id it is the dedup key
- * @param itemLog           how items are reported on standard output
- * @param lagInterval       least time between two lag samples
- * @param connectTimeout    how long to wait at startup for a broker
+ * @param queue     the cluster, the topic, and the group whose progress bounds {@code maxsize} and ends the join
+ * @param run       what to put
+ * @param newTopic  how to create the topic when it is missing
+ * @param pacing    the waits: maxsize, timeouts and intervals
+ * @param afterPut  whether to join after the pills
+ * @param itemLog   how items are reported on standard output
  */
-public record ProducerSettings(ClientConfig client, String topic, String group, int count, int maxsize, boolean join,
-                               Duration timeout, int partitions, short replicationFactor,
-                               Optional<String> transactionalId, boolean pill, Duration interval, String runId,
-                               ItemLog.Mode itemLog, Duration lagInterval, Duration connectTimeout) {
+public record ProducerSettings(QueueAddress queue, Run run, NewTopic newTopic, Pacing pacing, AfterPut afterPut,
+                               ItemLog.Mode itemLog) {
 
     public ProducerSettings {
-        Objects.requireNonNull(client, "client");
-        Settings.requireName("--topic", "QUEUE_TOPIC", topic);
-        Settings.requireName("--group", "QUEUE_GROUP", group);
-        Settings.requireNonNegative("--count", count);
-        Settings.requireNonNegative("--maxsize", maxsize);
-        Settings.requirePositive("--timeout", timeout);
-        if (partitions < 1) {
-            throw new IllegalArgumentException("--partitions=" + partitions + " is not allowed: it must be 1 or more");
-        }
-        if (replicationFactor < 1 && replicationFactor != -1) {
-            throw new IllegalArgumentException("--replication-factor=" + replicationFactor
-                    + " is not allowed: it must be 1 or more, or -1 for the broker's default");
-        }
-        Objects.requireNonNull(transactionalId, "transactionalId");
-        if (interval == null || interval.isNegative()) {
-            throw new IllegalArgumentException("--interval-ms must be 0 or more, was " + interval);
-        }
-        if (runId == null || runId.isBlank() || runId.contains(" ")) {
-            throw new IllegalArgumentException("--run-id='" + runId + "' is not allowed: it must be non-empty, without spaces");
-        }
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(run, "run");
+        Objects.requireNonNull(newTopic, "newTopic");
+        Objects.requireNonNull(pacing, "pacing");
+        Objects.requireNonNull(afterPut, "afterPut");
         Objects.requireNonNull(itemLog, "itemLog");
-        Settings.requirePositive("--lag-interval", lagInterval);
-        Settings.requirePositive("--connect-timeout", connectTimeout);
+    }
+
+    /** Whether the producer sends a poison pill to every partition after its last item. */
+    public enum Pills {
+        /** A pill on every partition: consumers end once they have done the run's work (default). */
+        SEND,
+        /** No pills: consumers keep running (the seed's simple case). */
+        NONE
+    }
+
+    /** What the producer does once its items and pills are acknowledged. */
+    public enum AfterPut {
+        /** Exit. */
+        EXIT,
+        /** Wait until the group's lag is zero ({@code --join}). */
+        JOIN
+    }
+
+    /**
+     * The run's items.
+     *
+     * @param count           items to put, ids 0..count-1
+     * @param runId           names this run; with the item id it is the dedup key; no spaces
+     * @param pills           whether to send the pills after the items
+     * @param transactionalId send in transactions under this id, if present
+     */
+    public record Run(int count, String runId, Pills pills, Optional<String> transactionalId) {
+        public Run {
+            Settings.requireNonNegative("--count", count);
+            if (runId == null || runId.isBlank() || runId.contains(" ")) {
+                throw new InvalidSettingException("--run-id='" + runId
+                        + "' is not allowed: it must be non-empty, without spaces");
+            }
+            Objects.requireNonNull(pills, "pills");
+            Objects.requireNonNull(transactionalId, "transactionalId");
+        }
+    }
+
+    /**
+     * How a missing topic is created; an existing topic is kept as it is.
+     *
+     * @param partitions        {@code --partitions} if given (1 when absent); checked against an existing topic
+     * @param replicationFactor 1 or more, or -1 for the broker's default
+     */
+    public record NewTopic(OptionalInt partitions, short replicationFactor) {
+        public NewTopic {
+            Objects.requireNonNull(partitions, "partitions");
+            if (partitions.isPresent() && partitions.getAsInt() < 1) {
+                throw new InvalidSettingException("--partitions=" + partitions.getAsInt()
+                        + " is not allowed: it must be 1 or more");
+            }
+            if (replicationFactor < 1 && replicationFactor != -1) {
+                throw new InvalidSettingException("--replication-factor=" + replicationFactor
+                        + " is not allowed: it must be 1 or more, or -1 for the broker's default");
+            }
+        }
+
+        /** The partitions to create the topic with. */
+        public int partitionsToCreate() {
+            return partitions.orElse(1);
+        }
+    }
+
+    /**
+     * The producer's waits.
+     *
+     * @param maxsize        bound on unfinished items; 0 is unbounded
+     * @param timeout        the longest a join, or a single backpressure wait, may take
+     * @param interval       pause before each put, like the seed's {@code asyncio.sleep}; zero or more
+     * @param lagInterval    least time between two lag samples (backpressure and join)
+     * @param connectTimeout how long to wait at startup for a broker, and for each admin call
+     */
+    public record Pacing(int maxsize, Duration timeout, Duration interval, Duration lagInterval,
+                         Duration connectTimeout) {
+        public Pacing {
+            Settings.requireNonNegative("--maxsize", maxsize);
+            Settings.requirePositive("--timeout", timeout);
+            Settings.requireNonNegative("--interval", interval);
+            Settings.requirePositive("--lag-interval", lagInterval);
+            Settings.requirePositive("--connect-timeout", connectTimeout);
+        }
     }
 }

@@ -1,13 +1,16 @@
 package dev.kafkaqueue.producer;
 
-import dev.kafkaqueue.common.ConnectionOptions;
-import dev.kafkaqueue.common.DurationConverter;
-import dev.kafkaqueue.common.GroupTypeOption;
-import dev.kafkaqueue.common.ItemLog;
-import dev.kafkaqueue.common.ServiceMetrics;
-import dev.kafkaqueue.common.Settings;
+import dev.kafkaqueue.producer.join.JoinCommand;
+import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.GroupTypeOption;
+import dev.kafkaqueue.service.ConnectionOptions;
+import dev.kafkaqueue.service.DurationConverter;
+import dev.kafkaqueue.service.ItemLog;
+import dev.kafkaqueue.service.ServiceMetrics;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,19 +19,23 @@ import picocli.CommandLine.Option;
 
 /** {@code await queue.put(item)} for N items, then the poison pills, then optionally {@code await queue.join()}. */
 @Command(name = "producer-service", mixinStandardHelpOptions = true, version = "kafka-queue producer 0.1.0",
-        sortOptions = false,
+        sortOptions = false, subcommands = JoinCommand.class,
         description = {
             "Puts N items on a Kafka topic (acks=all, idempotent), then one poison pill per partition.",
             "With --maxsize it waits while the group's unfinished items reach the bound; with --join it waits "
                     + "until the group's lag is zero.",
+            "SIGTERM stops the puts at once, even during a backpressure wait: the producer flushes what it sent, "
+                    + "prints its report and exits 1 without pills.",
             "Run 'producer-service join --help' for the standalone join."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done",
-            "1:a send failed, or another run-time failure",
+            "1:a send failed, the producer was fenced by another with the same --transactional-id, SIGTERM before "
+                    + "the pills, or another run-time failure",
             "2:bad flags or configuration, or no broker answered at startup",
             "3:--timeout passed (join or a backpressure wait)",
-            "4:join found records deleted by retention before they were processed"})
+            "4:join found records deleted by retention before they were processed",
+            "5:SIGTERM during --join, after the pills"})
 final class PutCommand implements Callable<Integer> {
 
     @Mixin
@@ -56,10 +63,10 @@ final class PutCommand implements Callable<Integer> {
                     + "(env QUEUE_TIMEOUT).")
     Duration timeout;
 
-    @Option(names = "--partitions", paramLabel = "P", defaultValue = "${env:QUEUE_PARTITIONS:-1}",
-            description = "Partitions when the topic is created here; an existing topic is kept. Default "
-                    + "${DEFAULT-VALUE} (env QUEUE_PARTITIONS).")
-    int partitions;
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "${env:QUEUE_PARTITIONS}",
+            description = "Partitions when the topic is created here; default 1. An existing topic is kept as it "
+                    + "is, with a warning when its partition count differs (env QUEUE_PARTITIONS).")
+    Integer partitions;
 
     @Option(names = "--replication-factor", paramLabel = "R", defaultValue = "${env:QUEUE_REPLICATION_FACTOR:--1}",
             description = "Replication when the topic is created here; -1 (default) is the broker's default "
@@ -67,7 +74,8 @@ final class PutCommand implements Callable<Integer> {
     short replicationFactor;
 
     @Option(names = "--transactional-id", paramLabel = "ID", defaultValue = "${env:QUEUE_TRANSACTIONAL_ID}",
-            description = "Send in transactions under this id (env QUEUE_TRANSACTIONAL_ID).")
+            description = "Send in transactions under this id (env QUEUE_TRANSACTIONAL_ID). A second producer "
+                    + "started with the same id fences this one, which then stops and reports.")
     String transactionalId;
 
     @Option(names = "--pill", negatable = true, defaultValue = "${env:QUEUE_PILL:-true}", fallbackValue = "true",
@@ -75,10 +83,16 @@ final class PutCommand implements Callable<Integer> {
                     + "the consumers running, as in the seed's simple case (env QUEUE_PILL).")
     boolean pill;
 
-    @Option(names = "--interval-ms", paramLabel = "MS", defaultValue = "${env:QUEUE_INTERVAL_MS:-0}",
+    @Option(names = "--interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "${env:QUEUE_INTERVAL:-0s}",
             description = "Pause before each put, like the seed's asyncio.sleep; default ${DEFAULT-VALUE} "
+                    + "(env QUEUE_INTERVAL).")
+    Duration interval;
+
+    @Option(names = "--interval-ms", paramLabel = "MS", defaultValue = "${env:QUEUE_INTERVAL_MS}",
+            description = "Deprecated: --interval in milliseconds; wins over --interval when set "
                     + "(env QUEUE_INTERVAL_MS).")
-    long intervalMs;
+    Long intervalMs;
 
     @Option(names = "--run-id", paramLabel = "ID", defaultValue = "${env:QUEUE_RUN_ID}",
             description = "Names this run; default random. Re-run with the same id to re-send items that consumers "
@@ -87,12 +101,14 @@ final class PutCommand implements Callable<Integer> {
 
     @Option(names = "--item-log", paramLabel = "MODE", defaultValue = "${env:QUEUE_ITEM_LOG:-auto}",
             description = "One line per item (each), a periodic summary (summary), or lines for the first 100 "
-                    + "then summaries (auto, default). Env QUEUE_ITEM_LOG.")
+                    + "then summaries (auto, default, says when it switches); auto and summary end with a total "
+                    + "(env QUEUE_ITEM_LOG).")
     ItemLog.Mode itemLog;
 
     @Option(names = "--lag-interval", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:QUEUE_LAG_INTERVAL:-200ms}",
-            description = "Least time between two lag samples for --maxsize and --join; default ${DEFAULT-VALUE}.")
+            description = "Least time between two lag samples for --maxsize and --join; default ${DEFAULT-VALUE} "
+                    + "(env QUEUE_LAG_INTERVAL).")
     Duration lagInterval;
 
     @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "${env:QUEUE_METRICS_PORT}",
@@ -102,21 +118,21 @@ final class PutCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ProducerSettings settings = new ProducerSettings(connection.clientConfig(), connection.topic(),
-                connection.group(), count, maxsize, join, timeout, partitions, replicationFactor,
-                Optional.ofNullable(transactionalId).filter(id -> !id.isBlank()),
-                pill, interval(),
-                runId == null || runId.isBlank() ? UUID.randomUUID().toString().substring(0, 8) : runId,
-                itemLog, lagInterval, connection.connectTimeout());
-        try (ServiceMetrics metrics = ServiceMetrics.start("producer", Settings.port("--metrics-port", metricsPort))) {
+        QueueAddress queue = connection.address();
+        ProducerSettings settings = new ProducerSettings(queue,
+                new ProducerSettings.Run(count,
+                        runId == null || runId.isBlank() ? UUID.randomUUID().toString().substring(0, 8) : runId,
+                        pill ? ProducerSettings.Pills.SEND : ProducerSettings.Pills.NONE,
+                        Optional.ofNullable(transactionalId).filter(id -> !id.isBlank())),
+                new ProducerSettings.NewTopic(partitions == null ? OptionalInt.empty() : OptionalInt.of(partitions),
+                        replicationFactor),
+                new ProducerSettings.Pacing(maxsize, timeout,
+                        intervalMs == null ? interval : Duration.ofMillis(intervalMs), lagInterval,
+                        connection.connectTimeout()),
+                join ? ProducerSettings.AfterPut.JOIN : ProducerSettings.AfterPut.EXIT, itemLog);
+        try (ServiceMetrics metrics = ServiceMetrics.start("producer", queue,
+                Settings.port("--metrics-port", metricsPort))) {
             return new QueueProducer(settings, groupType.groupType(), metrics).run();
         }
-    }
-
-    private Duration interval() {
-        if (intervalMs < 0) {
-            throw new IllegalArgumentException("--interval-ms=" + intervalMs + " is not allowed: it must be 0 or more");
-        }
-        return Duration.ofMillis(intervalMs);
     }
 }

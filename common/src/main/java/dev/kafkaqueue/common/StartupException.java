@@ -1,9 +1,0 @@
-package dev.kafkaqueue.common;
-
-/** The service cannot start with the configuration it was given, e.g. no broker answers. Exits {@link ExitCode#USAGE}. */
-public final class StartupException extends RuntimeException {
-
-    public StartupException(String message, Throwable cause) {
-        super(message, cause);
-    }
-}

@@ -1,0 +1,67 @@
+package dev.kafkaqueue.queue;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * What travels through the queue topic: an {@link Item} of work, or a {@link PoisonPill} that says a producer's run
+ * is over on that partition. Encoded and decoded by {@link RecordCodec}.
+ */
+public sealed interface QueueMessage permits QueueMessage.Item, QueueMessage.PoisonPill {
+
+    /** The only schema version this build writes and reads. */
+    int SCHEMA_VERSION = 1;
+
+    /** The producer run this message belongs to. */
+    String runId();
+
+    /** When the producer created the message. */
+    Instant producedAt();
+
+    /**
+     * One unit of work, the {@code item} in {@code queue.put(item)}.
+     *
+     * @param id         the item's number within its run, 0-based; together with {@code runId} it is the dedup key
+     * @param payload    opaque text handed to the processing step
+     * @param runId      the producer run that put it
+     * @param producedAt when it was put
+     */
+    record Item(long id, String payload, String runId, Instant producedAt) implements QueueMessage {
+        public Item {
+            if (id < 0) {
+                throw new IllegalArgumentException("item id must be >= 0, was " + id);
+            }
+            Objects.requireNonNull(payload, "payload");
+            Objects.requireNonNull(runId, "runId");
+            Objects.requireNonNull(producedAt, "producedAt");
+        }
+
+        /** The key under which processing is idempotent: a redelivered item has the same key. */
+        public String dedupKey() {
+            return runId + " " + id;
+        }
+    }
+
+    /**
+     * The {@code None} sentinel: a control record, one per partition, sent after a run's last item. It has no item
+     * id and a distinct {@code type}, so it cannot be mistaken for an item.
+     */
+    record PoisonPill(String runId, Instant producedAt) implements QueueMessage {
+
+        /**
+         * Committed-offset metadata of a partition whose last processed record was a pill:
+         * {@code kafka-queue:pill:<run>:<epoch-ms>}. Every member of the group, and join, can see the run is closed.
+         */
+        public static final String CLOSURE_METADATA_PREFIX = "kafka-queue:pill:";
+
+        /** True when committed-offset {@code metadata} says a pill closed the partition. */
+        public static boolean isClosure(String metadata) {
+            return metadata != null && metadata.startsWith(CLOSURE_METADATA_PREFIX);
+        }
+
+        public PoisonPill {
+            Objects.requireNonNull(runId, "runId");
+            Objects.requireNonNull(producedAt, "producedAt");
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package dev.kafkaqueue.queue;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.Set;
+
+/**
+ * The JSON form of {@link QueueMessage}. An item looks like
+ * <pre>{"schema":1,"type":"item","id":3,"payload":"item-3","runId":"r1","producedAt":"2026-11-24T09:00:00Z"}</pre>
+ * and a poison pill like
+ * <pre>{"schema":1,"type":"poison-pill","runId":"r1","producedAt":"2026-11-24T09:00:00Z"}</pre>
+ *
+ * <p>The reader is strict: a missing, extra or mistyped field, an unknown {@code schema} or {@code type}, a null or
+ * empty value, or bytes that are not UTF-8 JSON are rejected with an {@link UnreadableRecordException} that says
+ * what was wrong. Instances are thread-safe.
+ */
+public final class RecordCodec {
+
+    static final String ITEM = "item";
+    static final String POISON_PILL = "poison-pill";
+    private static final Set<String> ITEM_FIELDS = Set.of("schema", "type", "id", "payload", "runId", "producedAt");
+    private static final Set<String> PILL_FIELDS = Set.of("schema", "type", "runId", "producedAt");
+
+    private final ObjectMapper mapper = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+
+    /** Encodes a message as UTF-8 JSON. */
+    public byte[] encode(QueueMessage message) {
+        ObjectNode node = mapper.createObjectNode().put("schema", QueueMessage.SCHEMA_VERSION);
+        if (message instanceof QueueMessage.Item item) {
+            node.put("type", ITEM).put("id", item.id()).put("payload", item.payload());
+        } else {
+            node.put("type", POISON_PILL);
+        }
+        node.put("runId", message.runId()).put("producedAt", message.producedAt().toString());
+        try {
+            return mapper.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + message, e);
+        }
+    }
+
+    /**
+     * Decodes a record value.
+     *
+     * @throws UnreadableRecordException naming what was wrong; the caller dead-letters the record
+     */
+    public QueueMessage decode(byte[] value) throws UnreadableRecordException {
+        if (value == null) {
+            throw new UnreadableRecordException("null value (tombstone): a queue record always has a value");
+        }
+        if (value.length == 0) {
+            throw new UnreadableRecordException("empty value: expected a JSON object");
+        }
+        QueueMessage message = decodeWellFormed(value);
+        if (message != null) {
+            return message;
+        }
+        // Anything unusual: the tree reader below finds what is wrong and says it precisely.
+        JsonNode node;
+        try {
+            node = mapper.readTree(value);
+        } catch (IOException e) {
+            throw new UnreadableRecordException("not JSON: " + firstLine(e.getMessage()), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new UnreadableRecordException("expected a JSON object, got " + kind(node));
+        }
+        int schema = requireInt(node, "schema");
+        if (schema != QueueMessage.SCHEMA_VERSION) {
+            throw new UnreadableRecordException(
+                    "unknown schema version " + schema + "; this reader understands " + QueueMessage.SCHEMA_VERSION);
+        }
+        String type = requireText(node, "type");
+        switch (type) {
+            case ITEM -> {
+                requireOnly(node, ITEM_FIELDS);
+                long id = requireLong(node, "id");
+                if (id < 0) {
+                    throw new UnreadableRecordException("field 'id' must be >= 0, was " + id);
+                }
+                return new QueueMessage.Item(id, requireText(node, "payload"), requireText(node, "runId"),
+                        requireInstant(node));
+            }
+            case POISON_PILL -> {
+                requireOnly(node, PILL_FIELDS);
+                return new QueueMessage.PoisonPill(requireText(node, "runId"), requireInstant(node));
+            }
+            default -> throw new UnreadableRecordException(
+                    "unknown type '" + type + "'; expected '" + ITEM + "' or '" + POISON_PILL + "'");
+        }
+    }
+
+    /**
+     * The fast path: a streaming read of a message exactly as {@link #encode} writes it (each field once, the right
+     * types, nothing else, nothing after it). Returns null for anything else, for the strict reader to judge. Builds
+     * no tree and parses the timestamp by hand: about a third of the tree reader's cost per record.
+     */
+    private QueueMessage decodeWellFormed(byte[] value) {
+        try (JsonParser parser = mapper.getFactory().createParser(value)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            int seen = 0;
+            int schema = -1;
+            long id = -1;
+            String type = null;
+            String payload = null;
+            String runId = null;
+            String producedAt = null;
+            JsonToken token;
+            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken field = parser.nextToken();
+                int bit;
+                switch (name) {
+                    case "schema" -> {
+                        bit = 1;
+                        if (field != JsonToken.VALUE_NUMBER_INT || parser.getNumberType() != JsonParser.NumberType.INT) {
+                            return null;
+                        }
+                        schema = parser.getIntValue();
+                    }
+                    case "type" -> {
+                        bit = 2;
+                        type = field == JsonToken.VALUE_STRING ? parser.getText() : null;
+                    }
+                    case "id" -> {
+                        bit = 4;
+                        if (field != JsonToken.VALUE_NUMBER_INT
+                                || parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                            return null;
+                        }
+                        id = parser.getLongValue();
+                    }
+                    case "payload" -> {
+                        bit = 8;
+                        payload = field == JsonToken.VALUE_STRING ? parser.getText() : null;
+                    }
+                    case "runId" -> {
+                        bit = 16;
+                        runId = field == JsonToken.VALUE_STRING ? parser.getText() : null;
+                    }
+                    case "producedAt" -> {
+                        bit = 32;
+                        producedAt = field == JsonToken.VALUE_STRING ? parser.getText() : null;
+                    }
+                    default -> {
+                        return null;
+                    }
+                }
+                if ((seen & bit) != 0) {
+                    return null;
+                }
+                seen |= bit;
+            }
+            if (token != JsonToken.END_OBJECT || parser.nextToken() != null || schema != QueueMessage.SCHEMA_VERSION
+                    || runId == null || producedAt == null) {
+                return null;
+            }
+            Instant at = Timestamps.parseCanonical(producedAt);
+            if (at == null) {
+                return null;
+            }
+            if (ITEM.equals(type) && seen == 63 && id >= 0 && payload != null) {
+                return new QueueMessage.Item(id, payload, runId, at);
+            }
+            if (POISON_PILL.equals(type) && seen == 51) {
+                return new QueueMessage.PoisonPill(runId, at);
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void requireOnly(JsonNode node, Set<String> allowed) throws UnreadableRecordException {
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw new UnreadableRecordException("unexpected field '" + name + "'; allowed: " + allowed);
+            }
+        }
+    }
+
+    private static JsonNode require(JsonNode node, String field) throws UnreadableRecordException {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            throw new UnreadableRecordException("missing field '" + field + "'");
+        }
+        return value;
+    }
+
+    private static int requireInt(JsonNode node, String field) throws UnreadableRecordException {
+        JsonNode value = require(node, field);
+        if (!value.isInt()) {
+            throw new UnreadableRecordException("field '" + field + "' must be an integer, got " + kind(value));
+        }
+        return value.intValue();
+    }
+
+    private static long requireLong(JsonNode node, String field) throws UnreadableRecordException {
+        JsonNode value = require(node, field);
+        if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+            throw new UnreadableRecordException("field '" + field + "' must be an integer, got " + kind(value));
+        }
+        return value.longValue();
+    }
+
+    private static String requireText(JsonNode node, String field) throws UnreadableRecordException {
+        JsonNode value = require(node, field);
+        if (!value.isTextual()) {
+            throw new UnreadableRecordException("field '" + field + "' must be a string, got " + kind(value));
+        }
+        return value.textValue();
+    }
+
+    private static Instant requireInstant(JsonNode node) throws UnreadableRecordException {
+        String text = requireText(node, "producedAt");
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new UnreadableRecordException("field 'producedAt' is not an ISO-8601 instant: '" + text + "'", e);
+        }
+    }
+
+    private static String kind(JsonNode node) {
+        return node == null ? "nothing" : node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

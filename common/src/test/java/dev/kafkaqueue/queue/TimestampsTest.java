@@ -1,0 +1,32 @@
+package dev.kafkaqueue.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The hand-written timestamp reader agrees with {@link Instant#parse}, or declines. */
+class TimestampsTest {
+
+    @Test
+    void agreesWithInstantParseOnWhatInstantWrites() {
+        SplittableRandom random = new SplittableRandom(42);
+        for (int i = 0; i < 100_000; i++) {
+            Instant instant = Instant.ofEpochSecond(random.nextLong(-62_000_000_000L, 253_000_000_000L),
+                    random.nextInt(4) == 0 ? 0 : random.nextInt(1_000_000_000));
+            String text = instant.toString();
+            assertThat(Timestamps.parseCanonical(text)).as(text).isEqualTo(Instant.parse(text));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"yesterday", "2026-11-24 09:00:00Z", "2026-02-30T09:00:00Z", "2026-11-24T24:00:00Z",
+        "2026-11-24T09:00:00.Z", "2026-11-24T09:00:00.1234567890Z", "2026-11-24T09:00:00+01:00",
+        "+12026-11-24T09:00:00Z", "2026-11-24T23:59:60Z", "2026-1a-24T09:00:00Z"})
+    void declinesAnythingElse(String text) {
+        assertThat(Timestamps.parseCanonical(text)).isNull();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.kafkaqueue.consumer;
+
+import java.util.Map;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@link TaskDone}'s commits through the Kafka consumer, with failures sorted by what can be done about them. */
+final class Commits implements TaskDone.Committer {
+
+    private static final Logger log = LoggerFactory.getLogger(Commits.class);
+
+    private final Consumer<byte[], byte[]> kafka;
+    private final Wakeups wakeups;
+
+    Commits(Consumer<byte[], byte[]> kafka, Wakeups wakeups) {
+        this.kafka = kafka;
+        this.wakeups = wakeups;
+    }
+
+    @Override
+    public boolean commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        try {
+            wakeups.call(() -> {
+                kafka.commitSync(offsets);
+                return null;
+            });
+            return true;
+        } catch (RetriableException e) {
+            // The broker is slow or away: the next commit carries these offsets.
+            log.warn("Commit of {} failed, will retry with the next one: {}", offsets.keySet(), e.toString());
+            return false;
+        } catch (CommitFailedException e) {
+            // The group rebalanced and these partitions moved: their new owner redelivers; nothing is lost.
+            log.warn("Commit rejected after a rebalance; the new owner redelivers: {}", e.getMessage());
+            return false;
+        }
+    }
+
+    @Override
+    public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable failed) {
+        kafka.commitAsync(offsets, (committed, error) -> {
+            if (error != null) {
+                log.warn("Commit of {} failed, will retry with the next one: {}", offsets.keySet(), error.toString());
+                failed.run();
+            }
+        });
+    }
+}

@@ -1,0 +1,293 @@
+package dev.kafkaqueue.consumer;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * {@code queue.task_done()}: which records are finished, and when their offsets are committed.
+ *
+ * <p>The committed offset of a partition never passes an unfinished record: it is the end of the partition's
+ * <em>contiguous finished prefix</em>, whatever order the workers finish in. The commit carries the partition's
+ * closure metadata as of that prefix, so a pill closes its partition only once every earlier record is finished.
+ *
+ * <p>The {@link CommitMode} decides when: {@code batch} commits asynchronously at least every commit interval and
+ * whenever nothing is left in flight; {@code per-record} commits synchronously as soon as a record finishes, and the
+ * worker waits for that commit before it takes the next record; {@code none} never commits.
+ *
+ * <p>Only the poll thread calls this class, except {@link #awaitCommitted(Task, BooleanSupplier)}
+ * and {@link Task#done(String)}, which workers call.
+ */
+final class TaskDone {
+
+    /** Sends commits for the poll thread, which owns the Kafka consumer. */
+    interface Committer {
+        /** Commits and waits; false when the commit failed in a way the next commit can mend. */
+        boolean commitSync(Map<TopicPartition, OffsetAndMetadata> offsets);
+
+        /** Commits without waiting; a failure is reported through {@code failed}. */
+        void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable failed);
+    }
+
+    /** The poll thread's view of one assigned partition. */
+    static final class Partition {
+        private final TopicPartition tp;
+        private final ArrayDeque<Task> inFlight = new ArrayDeque<>();
+        private long committable = -1;
+        private Optional<Integer> leaderEpoch = Optional.empty();
+        private String metadata;
+        private long requested = -1;
+        private volatile long committed = -1;
+        private volatile boolean owned = true;
+
+        Partition(TopicPartition tp, String metadata) {
+            this.tp = tp;
+            this.metadata = metadata;
+        }
+
+        TopicPartition topicPartition() {
+            return tp;
+        }
+
+        boolean owned() {
+            return owned;
+        }
+
+        int inFlight() {
+            return inFlight.size();
+        }
+
+        /** Moves past the finished head of the queue; true when the committable offset moved. */
+        private boolean advance() {
+            boolean moved = false;
+            for (Task head = inFlight.peek(); head != null && head.isDone(); head = inFlight.peek()) {
+                inFlight.poll();
+                committable = head.nextOffset;
+                leaderEpoch = head.record.leaderEpoch();
+                if (head.closureMetadata != null) {
+                    metadata = head.closureMetadata;
+                }
+                moved = true;
+            }
+            return moved;
+        }
+    }
+
+    private final CommitMode mode;
+    private final long intervalNanos;
+    private final Committer committer;
+    private final Runnable beforeCommit;
+    private final Map<TopicPartition, Partition> partitions = new HashMap<>();
+    private long nextCommitNanos;
+    private long commits;
+
+    /**
+     * @param mode         when to commit
+     * @param interval     the longest a finished record waits for its commit in {@code batch} mode
+     * @param committer    sends the commits
+     * @param beforeCommit runs before every commit: makes what was applied durable before its offset is committed
+     */
+    TaskDone(CommitMode mode, Duration interval, Committer committer, Runnable beforeCommit) {
+        this.mode = mode;
+        this.intervalNanos = interval.toNanos();
+        this.committer = committer;
+        this.beforeCommit = beforeCommit;
+        this.nextCommitNanos = System.nanoTime() + intervalNanos;
+    }
+
+    /** Starts tracking a newly assigned partition, whose committed offset carries {@code metadata}. */
+    void assigned(TopicPartition tp, String metadata) {
+        partitions.put(tp, new Partition(tp, metadata == null ? RunClosure.OPEN : metadata));
+    }
+
+    /** A record fetched by the poll: a task to hand to a worker. */
+    Task track(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) {
+        Partition partition = partitions.get(tp);
+        if (partition == null) { // assigned without the listener (tests, or a lost callback): track it now
+            partition = new Partition(tp, RunClosure.OPEN);
+            partitions.put(tp, partition);
+        }
+        Task task = new Task(record, partition);
+        partition.inFlight.add(task);
+        return task;
+    }
+
+    /**
+     * The positions after a poll. They step over transaction markers, which {@code offset + 1} would not: the last
+     * record's task commits up to there, and a partition with nothing in flight moves there at once.
+     */
+    void positions(Map<TopicPartition, OffsetAndMetadata> nextOffsets) {
+        nextOffsets.forEach((tp, next) -> {
+            Partition partition = partitions.get(tp);
+            if (partition == null) {
+                return;
+            }
+            Task last = partition.inFlight.peekLast();
+            if (last != null) {
+                last.nextOffset = Math.max(last.nextOffset, next.offset());
+            } else if (next.offset() > partition.committable) {
+                partition.committable = next.offset();
+                partition.leaderEpoch = next.leaderEpoch();
+            }
+        });
+    }
+
+    /** Records fetched and not yet finished on the partition. */
+    int inFlight(TopicPartition tp) {
+        Partition partition = partitions.get(tp);
+        return partition == null ? 0 : partition.inFlight();
+    }
+
+    /** True when no fetched record is unfinished (finished ones not yet moved past count as unfinished). */
+    boolean idle() {
+        for (Partition partition : partitions.values()) {
+            if (!partition.inFlight.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Commits when the mode's policy says so; the poll loop calls this after every poll. */
+    void maybeCommit() {
+        switch (mode) {
+            case NONE -> advanceAll(); // the seed's "omit task_done()": finished, never committed
+            case PER_RECORD -> commitSync(advanceAll());
+            case BATCH -> {
+                long now = System.nanoTime();
+                partitions.values().forEach(Partition::advance);
+                if (now - nextCommitNanos >= 0 || idle()) {
+                    nextCommitNanos = now + intervalNanos;
+                    Map<TopicPartition, OffsetAndMetadata> offsets = advanceAll();
+                    if (!offsets.isEmpty()) {
+                        beforeCommit.run();
+                        committer.commitAsync(offsets, () -> offsets.keySet().forEach(this::resend));
+                        commits++;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Commits everything finished and waits: before a closure check, on revoke and at shutdown. */
+    void commitNow() {
+        if (mode.commits()) {
+            commitSync(advanceAll());
+        }
+    }
+
+    /** Partitions being revoked: workers skip their remaining tasks from now on. */
+    void release(Collection<TopicPartition> revoked) {
+        for (TopicPartition tp : revoked) {
+            Partition partition = partitions.get(tp);
+            if (partition != null) {
+                partition.owned = false;
+            }
+        }
+        wakeWaiters();
+    }
+
+    /** Commits what was finished on partitions being revoked, then forgets them. Call once their workers are quiet. */
+    void revoked(Collection<TopicPartition> revoked) {
+        if (mode.commits()) {
+            commitSync(advance(revoked));
+        }
+        lost(revoked);
+    }
+
+    /** Forgets partitions another member owns now; their unfinished tasks are dropped. */
+    void lost(Collection<TopicPartition> lost) {
+        for (TopicPartition tp : lost) {
+            Partition partition = partitions.remove(tp);
+            if (partition != null) {
+                partition.owned = false;
+            }
+        }
+        wakeWaiters();
+    }
+
+    /** Offset commits sent so far. */
+    long commits() {
+        return commits;
+    }
+
+    /**
+     * For {@code per-record}: blocks the calling worker until the task's offset is committed, its partition is
+     * revoked, or {@code stopping} says the run is over.
+     */
+    synchronized void awaitCommitted(Task task, BooleanSupplier stopping)
+            throws InterruptedException {
+        long wanted = task.record.offset() + 1;
+        while (task.partition.committed < wanted && task.partition.owned && !stopping.getAsBoolean()) {
+            wait(100); // woken by every commit; the timeout only rechecks stopping
+        }
+    }
+
+    /** Wakes workers waiting in {@link #awaitCommitted}; call when the run stops. */
+    synchronized void wakeWaiters() {
+        notifyAll();
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> advanceAll() {
+        return advance(partitions.keySet());
+    }
+
+    /** Moves the given partitions past their finished prefix; returns the offsets not yet sent in a commit. */
+    private Map<TopicPartition, OffsetAndMetadata> advance(Collection<TopicPartition> which) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : which) {
+            Partition partition = partitions.get(tp);
+            if (partition == null) {
+                continue;
+            }
+            partition.advance();
+            if (partition.committable > partition.requested) {
+                partition.requested = partition.committable;
+                offsets.put(partition.tp,
+                        new OffsetAndMetadata(partition.committable, partition.leaderEpoch, partition.metadata));
+            }
+        }
+        return offsets;
+    }
+
+    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        beforeCommit.run();
+        boolean committed = false;
+        try {
+            committed = committer.commitSync(offsets);
+        } finally {
+            if (!committed) {
+                offsets.keySet().forEach(this::resend);
+            }
+        }
+        if (!committed) {
+            return;
+        }
+        commits++;
+        offsets.forEach((tp, offset) -> {
+            Partition partition = partitions.get(tp);
+            if (partition != null) {
+                partition.committed = offset.offset();
+            }
+        });
+        wakeWaiters();
+    }
+
+    /** A commit of the partition failed: the next one sends its offset again. */
+    private void resend(TopicPartition tp) {
+        Partition partition = partitions.get(tp);
+        if (partition != null) {
+            partition.requested = -1;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.kafkaqueue.producer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.service.Cli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The command line, parsed as ProducerMain parses it: bad values fail before any network call. */
+class PutCommandTest {
+
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream originalErr;
+
+    @BeforeEach
+    void captureStandardError() {
+        originalErr = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restoreStandardError() {
+        System.setErr(originalErr);
+    }
+
+    @Test
+    void joinIsASubcommandAndRefusesANegativeCount() {
+        int exit = Cli.execute(new PutCommand(), "join", "--bootstrap-server", "localhost:1", "--topic", "t",
+                "--group", "g", "--count", "-1");
+
+        assertThat(exit).isEqualTo(ExitCode.USAGE);
+        assertThat(text()).contains("Error: --count=-1 is not allowed: it must be 0 or more");
+    }
+
+    @Test
+    void anUnknownJoinFlagShowsJoinsUsage() {
+        int exit = Cli.execute(new PutCommand(), "join", "--frobnicate");
+
+        assertThat(exit).isEqualTo(ExitCode.USAGE);
+        assertThat(text()).contains("Unknown option: '--frobnicate'", "Usage: producer-service join",
+                "--lag-interval");
+    }
+
+    @Test
+    void theOldBootstrapServersSpellingStillWorks() {
+        int exit = Cli.execute(new PutCommand(), "--bootstrap-servers", "localhost:1", "--topic", "t",
+                "--group", "g", "--lag-interval", "0s");
+
+        assertThat(exit).isEqualTo(ExitCode.USAGE);
+        assertThat(text()).contains("Error: --lag-interval=0s is not allowed: it must be above zero");
+    }
+
+    @Test
+    void theDeprecatedIntervalMsIsReadAsMilliseconds() {
+        int exit = Cli.execute(new PutCommand(), "--bootstrap-server", "localhost:1", "--topic", "t",
+                "--group", "g", "--interval-ms", "-5");
+
+        assertThat(exit).isEqualTo(ExitCode.USAGE);
+        assertThat(text()).contains("--interval=-5ms is not allowed");
+    }
+
+    private String text() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+}
