@@ -23,7 +23,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * consumer.
  *
  * <p>While it runs, a sampler independent of the services reads the broker's share-group lag and the log end offset
- * every 25 ms. Until the pill is written, lag counts exactly the unfinished items (put, not yet acknowledged).
+ * every 25 ms. Until the pill is written, lag counts exactly the unfinished items (put, not yet acknowledged). The
+ * broker knows the lag only after the group's first acknowledgement, so how many such samples fall before the pill
+ * depends on the machine (0 to 13 seen); every one must respect maxsize. The producer's and consumer's lines give a
+ * bound that never depends on timing: items put minus items consumed, at every put.
  */
 class ShareComplicatedCaseIT {
 
@@ -85,7 +88,6 @@ class ShareComplicatedCaseIT {
         long maxFromLines = unfinishedLowerBoundFromLines(produced, consumed);
         System.out.printf("SHARE_OVERSHOOT max_unfinished=%d maxsize=%d samples=%d max_put_minus_consumed=%d%n",
                 maxUnfinished, MAXSIZE, beforePill.size(), maxFromLines);
-        assertThat(beforePill).as("exact samples with a known lag before the pill").isNotEmpty();
         assertThat(maxUnfinished).as("unfinished items (the share group's lag) never exceed maxsize")
                 .isLessThanOrEqualTo(MAXSIZE);
         assertThat(maxFromLines).as("items put minus items consumed, at every Produced line")
