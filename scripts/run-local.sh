@@ -15,12 +15,10 @@ cd "$(dirname "$0")/.."
 COUNT=${COUNT:-20} MAXSIZE=${MAXSIZE:-5} INTERVAL_MS=${INTERVAL_MS:-100} WORK_MS=${WORK_MS:-200}
 PARTITIONS=${PARTITIONS:-3} CONSUMERS=${CONSUMERS:-3} COMMIT=${COMMIT:-batch}
 TOPIC=${TOPIC:-jobs} GROUP=${GROUP:-workers} GROUP_TYPE=${GROUP_TYPE:-consumer} PORT=${LOCAL_KAFKA_PORT:-39092} JOIN_TIMEOUT=${JOIN_TIMEOUT:-300s}
-BROKER_START_TIMEOUT=${BROKER_START_TIMEOUT:-60}
-KAFKA_VERSION=$(scripts/kafka-version.sh)
-LIBS=${KAFKA_LIBS:-$HOME/.cache/kafka-queue/kafka-$KAFKA_VERSION-libs}
+# shellcheck source=local-broker/broker.sh
+. scripts/local-broker/broker.sh
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kafka-queue-local.XXXXXX")
-broker_pid=""
 consumer_pids=()
 started=$(date +%s)
 
@@ -43,11 +41,7 @@ cleanup() {
   local code=$? pid
   for pid in "${consumer_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${consumer_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ -n "$broker_pid" ]; then
-    kill -TERM "$broker_pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 1; done
-    kill -KILL "$broker_pid" 2>/dev/null || true
-  fi
+  broker_stop
   if [ "$code" -ne 0 ] && show_files; then
     echo "run-local: failed (exit $code); the broker's log and each process's standard error are kept in $work" >&2
   else
@@ -63,37 +57,9 @@ if [ "${SKIP_BUILD:-}" != 1 ]; then
   say build "./mvnw -B -q -DskipTests package"
   ./mvnw -B -q -DskipTests package
 fi
-if [ ! -f "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" ]; then
-  say build "resolving Apache Kafka $KAFKA_VERSION from Maven Central into $LIBS"
-  ./mvnw -B -q -f scripts/local-broker/pom.xml validate dependency:copy-dependencies -DoutputDirectory="$LIBS"
-fi
-
-if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-  say broker "127.0.0.1:$PORT is taken by another process: stop it, or choose another LOCAL_KAFKA_PORT" >&2
-  exit 1
-fi
-{
-  cat docker/kafka/config/kraft-single-node.properties
-  echo "controller.quorum.voters=1@127.0.0.1:$((PORT + 1))"
-  echo "listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$((PORT + 1))"
-  echo "advertised.listeners=PLAINTEXT://127.0.0.1:$PORT"
-  echo "log.dirs=$work/data"
-} > "$work/server.properties"
-java -cp "$LIBS/*" kafka.tools.StorageTool format --ignore-formatted -t "$(java -cp "$LIBS/*" kafka.tools.StorageTool random-uuid)" \
-  -c "$work/server.properties" > "$work/format.log" 2>&1
-java -Xmx512m -cp "$LIBS/*" kafka.Kafka "$work/server.properties" > "$work/broker.log" 2>&1 &
-broker_pid=$!
-broker_up=false
-for _ in $(seq 1 "$BROKER_START_TIMEOUT"); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then broker_up=true; break; fi
-  kill -0 "$broker_pid" 2>/dev/null || { say broker "the broker exited before it listened on 127.0.0.1:$PORT" >&2; exit 1; }
-  sleep 1
-done
-if [ "$broker_up" != true ]; then
-  say broker "not listening on 127.0.0.1:$PORT after ${BROKER_START_TIMEOUT}s (BROKER_START_TIMEOUT); its log is below" >&2
-  exit 1
-fi
-say broker "Apache Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$PORT, pid $broker_pid, up after $(( $(date +%s) - started ))s"
+kafka_libs
+broker_start "$work" "$PORT" 512m || exit 1
+say broker "Apache Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$PORT, pid $BROKER_PID, up after $(( $(date +%s) - started ))s"
 
 BOOT=(--bootstrap-servers "127.0.0.1:$PORT" --topic "$TOPIC" --group "$GROUP" --group-type "$GROUP_TYPE")
 # The producer creates the topic with its partitions before the consumers subscribe.

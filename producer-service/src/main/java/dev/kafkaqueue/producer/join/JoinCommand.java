@@ -49,8 +49,9 @@ public final class JoinCommand implements Callable<Integer> {
     Duration timeout;
 
     @Option(names = "--lag-interval", paramLabel = "DURATION", converter = DurationConverter.class,
-            defaultValue = "${env:QUEUE_LAG_INTERVAL:-200ms}",
-            description = "Time between lag samples, as for the producer; default ${DEFAULT-VALUE} "
+            defaultValue = "${env:QUEUE_LAG_INTERVAL:-50ms}",
+            description = "Time between lag samples; default ${DEFAULT-VALUE}, so the done line follows the last "
+                    + "commit within about that (unchanged samples are not printed) "
                     + "(env QUEUE_LAG_INTERVAL). --interval is the old name, still accepted.")
     Duration lagInterval;
 

@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# The queue's speed beside Apache Kafka's own tools, on one broker, in one run. Each side is a whole process timed
+# from start to exit (JVM start included); runs alternate between the sides and the median is reported.
+#
+#   scripts/bench.sh [--smoke | --full] [--bootstrap-server HOST:PORT] [--runs N] [--count N] [--share]
+#                    [--out DIR] [--skip-build] [--only STEP[,STEP...]]
+#
+# Default mode (about 10 minutes on 2 cores): 1,000,000 records, 3 runs per side; sweeps of the record count
+# (1e5, 1e6), partitions x consumers (1x1, 4x1, 4x2, 4x4) and --commit per-record vs batch; end-to-end latency,
+# join's delay after the last commit, backpressure overshoot with --maxsize, the consumer's peak RSS and heap.
+# --full: 2,000,000 records, 5 runs, and 1e7 in the count sweep. --smoke: 50,000 records, one run of each step,
+# under 3 minutes; it checks that every step ran and the table was printed, never a speed.
+# --share adds a separate step: Kafka's ShareConsumerPerformance (and the consumer with --group-type share when
+# the consumer has that flag). --only runs some steps: compare, count, shapes, commit, latency, share.
+#
+# Without --bootstrap-server a single-node KRaft broker is started from Maven Central's jars
+# (scripts/local-broker/broker.sh, shared with run-local.sh). Kafka's tools come from the same jars.
+# Results: a table on stdout, and results.md, results.json, sweeps.svg and every process's output under
+# target/bench/<time>/ (target/bench/latest points at the last run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=local-broker/broker.sh
+. scripts/local-broker/broker.sh
+
+ARGS="$*"
+MODE=default BOOTSTRAP="" RUNS="" COUNT="" SHARE=0 OUT="" SKIP_BUILD=0 ONLY=""
+usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --smoke) MODE=smoke ;;
+    --full) MODE=full ;;
+    --bootstrap-server) BOOTSTRAP=${2:?--bootstrap-server needs HOST:PORT}; shift ;;
+    --runs) RUNS=${2:?--runs needs a number}; shift ;;
+    --count) COUNT=${2:?--count needs a number}; shift ;;
+    --share) SHARE=1 ;;
+    --out) OUT=${2:?--out needs a directory}; shift ;;
+    --skip-build) SKIP_BUILD=1 ;;
+    --only) ONLY=${2:?--only needs steps}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench.sh: unknown option '$1'; see --help" >&2; exit 2 ;;
+  esac
+  shift
+done
+STEPS="compare count shapes commit latency share"
+for step in ${ONLY//,/ }; do
+  if [[ " $STEPS " != *" $step "* ]]; then
+    echo "bench.sh: unknown step '$step' in --only; steps: ${STEPS// /, }" >&2
+    exit 2
+  fi
+done
+step_on() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+if step_on share && [ -n "$ONLY" ]; then SHARE=1; fi
+for n in "$RUNS" "$COUNT"; do
+  if [ -n "$n" ] && ! [[ $n =~ ^[1-9][0-9]*$ ]]; then
+    echo "bench.sh: --runs and --count take a positive whole number, got '$n'" >&2
+    exit 2
+  fi
+done
+
+# Sizes per mode. COUNTS: the count sweep; SWEEP_N: records of the partitions x consumers sweep; COMMIT_N: records
+# of the per-record/batch comparison; LAT_N: items of the latency run; JOIN_REPS: runs that time join's done line.
+case $MODE in
+  smoke)   N=${COUNT:-50000};   R=${RUNS:-1}; COUNTS="$N";                 SWEEP_N=$N;      COMMIT_N=5000
+           LAT_N=500;  JOIN_REPS=1; MAXSIZE_N=1000 ;;
+  default) N=${COUNT:-1000000}; R=${RUNS:-3}; COUNTS="100000 $N";          SWEEP_N=500000;  COMMIT_N=20000
+           LAT_N=2000; JOIN_REPS=5; MAXSIZE_N=3000 ;;
+  full)    N=${COUNT:-2000000}; R=${RUNS:-5}; COUNTS="100000 1000000 10000000"; SWEEP_N=1000000; COMMIT_N=50000
+           LAT_N=5000; JOIN_REPS=10; MAXSIZE_N=5000 ;;
+esac
+SHAPES="1x1 4x1 4x2 4x4"
+[ "$MODE" != smoke ] || SHAPES="1x1 4x2"
+MAXSIZE=100
+IDLE_MS=5000 # how long Kafka's consumers wait for more records when several share a group (subtracted)
+PORT=${BENCH_KAFKA_PORT:-39292}
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+OUT=${OUT:-target/bench/$stamp}
+mkdir -p "$OUT/logs" "$OUT/classes"
+OUT=$(cd "$OUT" && pwd)
+LOGS=$OUT/logs
+RUNS_FILE=$OUT/runs.jsonl
+: > "$RUNS_FILE"
+cut -d' ' -f1 /proc/loadavg > "$OUT/load-start" 2>/dev/null || true # other work on the machine shows in the times
+ln -sfn "$OUT" target/bench/latest 2>/dev/null || true
+H=scripts/bench-helpers
+PREFIX=bench-$stamp # topic and group names: a real cluster may hold an earlier run's
+started=$(date +%s)
+
+say() { printf 'bench +%4ss | %s\n' "$(( $(date +%s) - started ))" "$*"; }
+now_us() { local t=$EPOCHREALTIME; echo "${t/./}"; }
+die() { say "FAILED: $*"; exit 1; }
+
+cleanup() {
+  local pid
+  for pid in $(jobs -p); do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  broker_stop
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- build, jars, broker -------------------------------------------------------------------------------------------
+if [ "$SKIP_BUILD" != 1 ]; then
+  say "build: ./mvnw -B -q -DskipTests package"
+  ./mvnw -B -q -DskipTests package
+fi
+kafka_libs
+CP="$KAFKA_LIBS/*"
+javac -d "$OUT/classes" -cp "$CP" "$H/Probe.java"
+probe() { java -Xmx256m -cp "$OUT/classes:$CP" Probe "$@"; }
+kafka_tool() { local tool=$1; shift; java -cp "$CP" "org.apache.kafka.tools.$tool" "$@"; }
+
+if [ -z "$BOOTSTRAP" ]; then
+  say "broker: Apache Kafka $KAFKA_VERSION (KRaft) from Maven Central's jars on 127.0.0.1:$PORT, -Xmx512m"
+  broker_start "$OUT/broker" "$PORT" 512m || die "the broker did not start"
+  BOOTSTRAP=127.0.0.1:$PORT
+  BROKER_DESC="local single-node KRaft broker, Apache Kafka $KAFKA_VERSION from Maven Central, -Xmx512m"
+else
+  BROKER_DESC="$BOOTSTRAP (given with --bootstrap-server)"
+fi
+
+# --- measuring ------------------------------------------------------------------------------------------------------
+# timed NAME LABELS CMD...: runs CMD under /usr/bin/time -v, appends one JSON line to runs.jsonl with LABELS (a JSON
+# fragment), the wall seconds, the exit code, the peak RSS and, for JVMs given $(gclog NAME), the peak heap.
+gclog() { echo "-Xlog:gc:file=$LOGS/$1.gc"; }
+timed() {
+  local name=$1 labels=$2; shift 2
+  local t0 t1 code=0
+  t0=$(now_us)
+  /usr/bin/time -v -o "$LOGS/$name.time" "$@" > "$LOGS/$name.out" 2> "$LOGS/$name.err" || code=$?
+  t1=$(now_us)
+  python3 "$H/measure.py" --name "$name" --labels "$labels" --micros $(( t1 - t0 )) --exit "$code" \
+    --logs "$LOGS" >> "$RUNS_FILE"
+  return "$code"
+}
+# group NAME LABELS: the wall time of several processes started together, from the first start to the last exit
+group_record() {
+  local labels=$1 micros=$2 code=$3 extra=${4:-}
+  printf '{%s,"seconds":%s,"exit":%s%s}\n' "$labels" "$(python3 -c "print(round($micros/1e6, 3))")" "$code" \
+    "$extra" >> "$RUNS_FILE"
+}
+must() { "$@" || die "$1 exited non-zero (see $LOGS)"; }
+
+# The services keep their default heap, as a user runs them.
+queue_producer() { # NAME LABELS TOPIC PARTITIONS COUNT [GROUP [more flags]]
+  local name=$1 labels=$2 topic=$3 partitions=$4 count=$5 group=${6:-$3-nobody}; shift 5; shift $(( $# > 0 ))
+  timed "$name" "$labels" java "$(gclog "$name")" -jar producer-service/target/producer-service.jar \
+    --bootstrap-servers "$BOOTSTRAP" --topic "$topic" --group "$group" --partitions "$partitions" \
+    --count "$count" --item-log summary "$@"
+}
+queue_consumer() { # NAME LABELS TOPIC GROUP [more flags]
+  local name=$1 labels=$2 topic=$3 group=$4; shift 4
+  timed "$name" "$labels" java "$(gclog "$name")" -jar consumer-service/target/consumer-service.jar \
+    --bootstrap-servers "$BOOTSTRAP" --topic "$topic" --group "$group" --work-ms "${WORK_MS:-0}" --item-log summary "$@"
+}
+kafka_producer() { # NAME LABELS TOPIC COUNT RECORD_SIZE
+  timed "$1" "$2" java "$(gclog "$1")" -cp "$CP" org.apache.kafka.tools.ProducerPerformance \
+    --bootstrap-server "$BOOTSTRAP" --topic "$3" --num-records "$4" --record-size "$5" --throughput -1 \
+    --command-property acks=all enable.idempotence=true
+}
+kafka_consumer() { # NAME LABELS TOPIC GROUP RECORDS [more flags]
+  local name=$1 labels=$2 topic=$3 group=$4 records=$5; shift 5
+  # read_committed as the queue's consumer reads
+  timed "$name" "$labels" java "$(gclog "$name")" -cp "$CP" org.apache.kafka.tools.ConsumerPerformance \
+    --bootstrap-server "$BOOTSTRAP" --topic "$topic" --group "$group" --num-records "$records" \
+    --command-property isolation.level=read_committed "$@"
+}
+wait_assigned() { # ERRFILE PID: until the consumer logs a non-empty assignment
+  local _
+  for _ in $(seq 1 300); do
+    grep -q 'Assigned \[[^]]' "$1" 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+lab() { # key=value ... -> JSON fragment; numbers stay numbers
+  local out="" kv k v
+  for kv in "$@"; do
+    k=${kv%%=*} v=${kv#*=}
+    if [[ $v =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then out+="\"$k\":$v,"; else out+="\"$k\":\"$v\","; fi
+  done
+  echo "${out%,}"
+}
+
+# --- 1. produce and consume, alternating A/B ---------------------------------------------------------------------
+say "mode $MODE: $N records, $R run(s) per side; logs in $LOGS"
+SIZE=""
+if step_on compare; then
+for run in $(seq 1 "$R"); do
+  qt=$PREFIX-q$run kt=$PREFIX-k$run
+  probe create-topic "$BOOTSTRAP" "$kt" 1
+  produce_queue() { must queue_producer "produce-queue-$run" "$(lab step=produce side=queue n="$N" run="$run")" "$qt" 1 "$N"; }
+  produce_kafka() { must kafka_producer "produce-kafka-$run" "$(lab step=produce side=kafka n="$N" run="$run")" "$kt" "$N" "$SIZE"; }
+  if [ -z "$SIZE" ] || (( run % 2 == 1 )); then
+    produce_queue
+    [ -n "$SIZE" ] || SIZE=$(probe record-size "$BOOTSTRAP" "$qt")
+    produce_kafka
+  else
+    produce_kafka; produce_queue
+  fi
+  say "run $run: produced $N records each side (record ${SIZE} bytes, key + value)"
+  consume_queue() { must queue_consumer "consume-queue-$run" "$(lab step=consume side=queue n="$N" run="$run")" "$qt" "$PREFIX-cq$run"; }
+  consume_kafka() { must kafka_consumer "consume-kafka-$run" "$(lab step=consume side=kafka n="$N" run="$run")" "$qt" "$PREFIX-ck$run" $(( N + 1 )); }
+  if (( run % 2 == 1 )); then consume_queue; consume_kafka; else consume_kafka; consume_queue; fi
+  say "run $run: consumed the queue's topic with both consumers"
+done
+fi
+
+# --- 2. sweeps -----------------------------------------------------------------------------------------------------
+if step_on count; then
+for n in $COUNTS; do
+  if [ "$n" = "$N" ]; then continue; fi # the runs above are this point
+  t=$PREFIX-n$n
+  must queue_producer "sweep-n$n-produce" "$(lab step=sweep-count-produce side=queue n="$n")" "$t" 1 "$n"
+  must queue_consumer "sweep-n$n-queue" "$(lab step=sweep-count side=queue n="$n")" "$t" "$PREFIX-nq$n"
+  must kafka_consumer "sweep-n$n-kafka" "$(lab step=sweep-count side=kafka n="$n")" "$t" "$PREFIX-nk$n" $(( n + 1 ))
+  say "count sweep: $n records"
+done
+fi
+
+# A consumer ends at pills put after it started, or of a run it read items of; a member that starts after the others
+# drained the topic reads none and would wait for ever. So the items go first (no pills), the consumers start, and
+# the pills follow once every consumer is up, as a producer finishing a run would put them.
+all_started() { # ERRFILE... : each consumer has logged its first assignment (maybe empty)
+  local f _ all
+  for _ in $(seq 1 600); do
+    all=1
+    for f in "$@"; do grep -q 'Assigned \[' "$f" 2>/dev/null || all=0; done
+    [ "$all" = 1 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+if step_on shapes; then
+for shape in $SHAPES; do
+  p=${shape%x*} c=${shape#*x} t=$PREFIX-pc$shape run_id=$PREFIX-pc$shape
+  must queue_producer "sweep-$shape-produce" "$(lab step=sweep-pc-produce side=queue n="$SWEEP_N" p="$p" c="$c")" \
+    "$t" "$p" "$SWEEP_N" "$t-nobody" --no-pill --run-id "$run_id"
+  for side in queue kafka; do
+    pids=() errs=() t0=$(now_us)
+    for i in $(seq 1 "$c"); do
+      labels=$(lab step=sweep-pc-member side=$side n="$SWEEP_N" p="$p" c="$c" member="$i")
+      if [ "$side" = queue ]; then
+        queue_consumer "sweep-$shape-queue-$i" "$labels" "$t" "$PREFIX-pcq$shape" &
+        errs+=("$LOGS/sweep-$shape-queue-$i.err")
+      elif [ "$c" = 1 ]; then
+        kafka_consumer "sweep-$shape-kafka-$i" "$labels" "$t" "$PREFIX-pck$shape" $(( SWEEP_N + p )) &
+      else
+        # Several of Kafka's consumers in one group cannot know their share: each stops after IDLE_MS without records.
+        kafka_consumer "sweep-$shape-kafka-$i" "$labels" "$t" "$PREFIX-pck$shape" $(( SWEEP_N + p )) --timeout "$IDLE_MS" &
+      fi
+      pids+=($!)
+    done
+    if [ "$side" = queue ]; then
+      all_started "${errs[@]}" || die "the $shape consumers did not all start (see $LOGS/sweep-$shape-queue-*)"
+      must queue_producer "sweep-$shape-pills" "$(lab step=sweep-pc-pills side=queue p="$p" c="$c")" "$t" "$p" 0 \
+        "$t-nobody" --run-id "$run_id"
+    fi
+    code=0
+    for pid in "${pids[@]}"; do wait "$pid" || code=$?; done
+    micros=$(( $(now_us) - t0 ))
+    idle=0
+    if [ "$side" = kafka ] && [ "$c" != 1 ]; then idle=$IDLE_MS; fi
+    group_record "$(lab step=sweep-pc side=$side n="$SWEEP_N" p="$p" c="$c")" $(( micros - idle * 1000 )) "$code" \
+      ",\"idle_subtracted_ms\":$idle"
+    [ "$code" = 0 ] || die "a $side consumer of the $shape sweep exited $code (see $LOGS/sweep-$shape-$side-*)"
+  done
+  say "partitions x consumers sweep: $shape"
+done
+fi
+
+if step_on commit; then
+for mode in batch per-record; do
+  t=$PREFIX-commit-$mode
+  must queue_producer "commit-$mode-produce" "$(lab step=commit-produce side=queue n="$COMMIT_N" commit="$mode")" "$t" 1 "$COMMIT_N"
+  must queue_consumer "commit-$mode" "$(lab step=commit side=queue n="$COMMIT_N" commit="$mode")" "$t" "$PREFIX-cm$mode" --commit "$mode"
+  probe commits "$BOOTSTRAP" "$t" "$PREFIX-cm$mode" > "$LOGS/commit-$mode.commits.json"
+  say "commit sweep: --commit $mode, $COMMIT_N records"
+done
+fi
+
+# --- 3. latency, join's delay, backpressure ------------------------------------------------------------------------
+# One pipeline: a consumer that holds the partition, a producer putting at a steady pace, and join --closed.
+# Latency per item is the broker's commit time of the commit covering it minus its CreateTime (set in send());
+# join's delay is join's done line minus the last commit.
+pipeline() { # NAME COUNT INTERVAL_MS [producer flags]; the consumer works WORK_MS per item
+  local name=$1 count=$2 interval=$3; shift 3
+  local t=$PREFIX-$name g=$PREFIX-$name-g cpid jpid code=0
+  probe create-topic "$BOOTSTRAP" "$t" 1
+  queue_consumer "$name-consumer" "$(lab step="$name" part=consumer)" "$t" "$g" &
+  cpid=$!
+  wait_assigned "$LOGS/$name-consumer.err" "$cpid" || die "$name: the consumer exited or never got its partition (see $LOGS/$name-consumer.err)"
+  # join prints each line as it comes; each gets the time it was read, in microseconds
+  java -jar producer-service/target/producer-service.jar join --bootstrap-servers "$BOOTSTRAP" --topic "$t" \
+    --group "$g" --closed --count "$count" --timeout 300s 2> "$LOGS/$name-join.err" \
+    | while IFS= read -r line; do printf '%s %s\n' "$(now_us)" "$line"; done > "$LOGS/$name-join.out" &
+  jpid=$!
+  queue_producer "$name-producer" "$(lab step="$name" part=producer)" "$t" 1 "$count" "$g" \
+    --interval-ms "$interval" "$@" || code=$?
+  wait "$cpid" || code=$?
+  wait "$jpid" || code=$?
+  [ "$code" = 0 ] || die "$name: a process exited $code (see $LOGS/$name-*)"
+  probe commits "$BOOTSTRAP" "$t" "$g" "${MAXSIZE_FLAG:-0}" > "$LOGS/$name.commits.json"
+  local done_us
+  done_us=$(awk '/join: done/ {print $1; exit}' "$LOGS/$name-join.out")
+  [ -n "$done_us" ] || die "$name: join printed no done line (see $LOGS/$name-join.out)"
+  python3 - "$LOGS/$name.commits.json" "$done_us" "$name" >> "$RUNS_FILE" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.update(step=sys.argv[3], join_done_ms=int(sys.argv[2]) / 1000.0)
+c["join_delay_ms"] = round(c["join_done_ms"] - c["last_commit_ms"], 1)
+print(json.dumps(c))
+PY
+}
+
+if step_on latency; then
+pipeline latency "$LAT_N" 1
+[ -n "$SIZE" ] || SIZE=$(probe record-size "$BOOTSTRAP" "$PREFIX-latency")
+kafka_latency() {
+  probe create-topic "$BOOTSTRAP" "$PREFIX-e2e" 1
+  timed e2e-kafka "$(lab step=e2e side=kafka n="$LAT_N")" java -cp "$CP" org.apache.kafka.tools.EndToEndLatency \
+    "$BOOTSTRAP" "$PREFIX-e2e" "$LAT_N" all "$SIZE"
+}
+must kafka_latency
+say "latency: $LAT_N items put 1 ms apart, and Kafka's EndToEndLatency"
+for i in $(seq 2 "$JOIN_REPS"); do
+  pipeline "join$i" 1000 0
+done
+say "join's delay: $JOIN_REPS run(s)"
+WORK_MS=1 MAXSIZE_FLAG=$MAXSIZE
+pipeline maxsize "$MAXSIZE_N" 0 --maxsize "$MAXSIZE"
+say "backpressure: --maxsize $MAXSIZE over $MAXSIZE_N items, consumer at 1 ms per item"
+WORK_MS=0 MAXSIZE_FLAG=0
+fi
+
+# --- 4. share groups (optional) ------------------------------------------------------------------------------------
+if [ "$SHARE" = 1 ]; then
+  t=$PREFIX-share
+  must queue_producer share-produce "$(lab step=share-produce side=queue n="$N")" "$t" 1 "$N"
+  probe group-config "$BOOTSTRAP" "$PREFIX-shk" share.auto.offset.reset=earliest
+  must timed share-kafka "$(lab step=share side=kafka n="$N")" java "$(gclog share-kafka)" -cp "$CP" \
+    org.apache.kafka.tools.ShareConsumerPerformance --bootstrap-server "$BOOTSTRAP" --topic "$t" \
+    --group "$PREFIX-shk" --num-records $(( N + 1 ))
+  if java -jar consumer-service/target/consumer-service.jar --help 2>&1 | grep -q -- '--group-type'; then
+    probe group-config "$BOOTSTRAP" "$PREFIX-shq" share.auto.offset.reset=earliest
+    must queue_consumer share-queue "$(lab step=share side=queue n="$N")" "$t" "$PREFIX-shq" --group-type share
+  else
+    say "share: the consumer has no --group-type flag yet; only Kafka's ShareConsumerPerformance ran"
+  fi
+  say "share groups: $N records"
+fi
+
+# --- 5. report ------------------------------------------------------------------------------------------------------
+python3 "$H/report.py" --out "$OUT" --mode "$MODE" --command "scripts/bench.sh${ARGS:+ $ARGS}" --broker "$BROKER_DESC" \
+  --record-size "$SIZE" --maxsize "$MAXSIZE" --idle-ms "$IDLE_MS"
+if step_on compare; then
+  grep -q '^| consume ' "$OUT/results.md" || die "no table in $OUT/results.md"
+fi
+say "done in $(( $(date +%s) - started ))s: $OUT/results.md, results.json, sweeps.svg"
