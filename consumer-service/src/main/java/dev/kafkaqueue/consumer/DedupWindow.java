@@ -1,6 +1,7 @@
 package dev.kafkaqueue.consumer;
 
 import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.QueueMessage;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -34,6 +35,10 @@ final class DedupWindow implements Closeable {
 
     /** A dedup key. The run id string is shared between the keys of one run. */
     record Key(String runId, long id) {
+        static Key of(QueueMessage.Item item) {
+            return new Key(item.runId(), item.id());
+        }
+
         String line() {
             return runId + " " + id;
         }
