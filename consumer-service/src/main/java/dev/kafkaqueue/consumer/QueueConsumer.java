@@ -8,7 +8,6 @@ import dev.kafkaqueue.service.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,15 +83,7 @@ final class QueueConsumer {
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         MeterRegistry registry = metrics.registry();
-        this.meters = new RecordHandler.Meters(
-                Counter.builder("queue.items.done")
-                        .description("Items processed and applied (task_done)").register(registry),
-                Counter.builder("queue.items.skipped")
-                        .description("Redelivered items not applied again").register(registry),
-                Counter.builder("queue.items.dead.lettered")
-                        .description("Records written to the dead-letter topic").register(registry),
-                Timer.builder("queue.item.processing")
-                        .description("Time spent processing one item, retries included").register(registry));
+        this.meters = RecordHandler.Meters.register(registry);
         this.commitCounter = Counter.builder("queue.commits")
                 .description("Offset commits (task_done calls)").register(registry);
         Gauge.builder("queue.items.in.progress", this, self -> self.pool == null ? 0 : self.pool.inProgress())

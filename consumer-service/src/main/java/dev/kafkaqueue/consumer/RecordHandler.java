@@ -5,6 +5,7 @@ import dev.kafkaqueue.queue.RecordCodec;
 import dev.kafkaqueue.queue.UnreadableRecordException;
 import dev.kafkaqueue.service.ItemLog;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,8 +24,19 @@ final class RecordHandler implements WorkPool.Handler {
 
     private static final Logger log = LoggerFactory.getLogger(RecordHandler.class);
 
-    /** The meters the handler moves. */
+    /** The meters a consumer moves per record, consumer group or share group. */
     record Meters(Counter done, Counter skipped, Counter deadLettered, Timer processing) {
+        static Meters register(MeterRegistry registry) {
+            return new Meters(
+                    Counter.builder("queue.items.done")
+                            .description("Items processed and applied (task_done)").register(registry),
+                    Counter.builder("queue.items.skipped")
+                            .description("Redelivered items not applied again").register(registry),
+                    Counter.builder("queue.items.dead.lettered")
+                            .description("Records written to the dead-letter topic").register(registry),
+                    Timer.builder("queue.item.processing")
+                            .description("Time spent processing one item, retries included").register(registry));
+        }
     }
 
     private final RecordCodec codec = new RecordCodec();

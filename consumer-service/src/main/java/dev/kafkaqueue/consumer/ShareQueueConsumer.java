@@ -3,27 +3,20 @@ package dev.kafkaqueue.consumer;
 import dev.kafkaqueue.queue.ClientConfig;
 import dev.kafkaqueue.queue.ExitCode;
 import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.queue.KafkaErrors;
 import dev.kafkaqueue.queue.PartitionTail;
-import dev.kafkaqueue.queue.QueueMessage;
-import dev.kafkaqueue.queue.RecordCodec;
 import dev.kafkaqueue.queue.ShareGroups;
 import dev.kafkaqueue.queue.ShareLagReader;
-import dev.kafkaqueue.queue.UnreadableRecordException;
 import dev.kafkaqueue.queue.Words;
 import dev.kafkaqueue.service.ItemLog;
 import dev.kafkaqueue.service.ServiceMetrics;
-import dev.kafkaqueue.queue.KafkaErrors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -69,7 +62,6 @@ final class ShareQueueConsumer {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
     /** Idle members look at the group's closures at most this often: a few admin requests, never per record. */
     private static final Duration CLOSURE_CHECK_INTERVAL = Duration.ofSeconds(1);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final String STOPPED_BY_SIGNAL = "stopped by signal";
 
     private final ConsumerSettings settings;
@@ -79,22 +71,15 @@ final class ShareQueueConsumer {
     private final Supplier<DeadLetters> deadLetters;
     private final Supplier<Admin> admins;
     private final ServiceMetrics metrics;
-    private final Counter doneCounter;
-    private final Counter skippedCounter;
-    private final Counter deadLetteredCounter;
+    private final RecordHandler.Meters meters;
     private final Counter releasedCounter;
     private final Counter commitCounter;
-    private final Timer processingTimer;
-    private final RecordCodec codec = new RecordCodec();
+    private final Retrying retrying;
     private final ItemLog items;
     private final long startedAtMillis = System.currentTimeMillis();
-    /** Runs this member read a record of: their pills end it even if they were put before it started. */
-    private final Set<String> seenRuns = new HashSet<>();
     private volatile boolean running = true;
     private volatile ShareConsumer<byte[], byte[]> consumer;
-    private int deliveryCountLimit = ShareGroups.DEFAULT_DELIVERY_COUNT_LIMIT;
-    private long itemsProcessed;
-    private long deadLettered;
+    private ShareRecordHandler handler;
 
     /**
      * @param settings    the parsed settings; {@link #check(ConsumerSettings)} must accept them
@@ -117,19 +102,13 @@ final class ShareQueueConsumer {
         this.admins = admins;
         this.metrics = metrics;
         MeterRegistry registry = metrics.registry();
-        this.doneCounter = Counter.builder("queue.items.done")
-                .description("Items processed and applied (task_done)").register(registry);
-        this.skippedCounter = Counter.builder("queue.items.skipped")
-                .description("Redelivered items not applied again").register(registry);
-        this.deadLetteredCounter = Counter.builder("queue.items.dead.lettered")
-                .description("Records written to the dead-letter topic").register(registry);
+        this.meters = RecordHandler.Meters.register(registry);
         this.releasedCounter = Counter.builder("queue.items.released")
                 .description("Failed items released to the share group for another delivery").register(registry);
         this.commitCounter = Counter.builder("queue.commits")
                 .description("Acknowledgement commits (task_done calls)").register(registry);
-        this.processingTimer = Timer.builder("queue.item.processing")
-                .description("Time spent processing one item, retries included").register(registry);
         this.items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
+        this.retrying = new Retrying(processor, settings.maxRetries(), settings.retryBackoff());
     }
 
     /** A share-group member of the cluster the settings name. */
@@ -162,6 +141,7 @@ final class ShareQueueConsumer {
     void stop() {
         running = false;
         metrics.unhealthy();
+        retrying.stop(); // a retry backoff ends at once; that item is released to the group
         ShareConsumer<byte[], byte[]> current = consumer;
         if (current != null) {
             current.wakeup();
@@ -173,14 +153,16 @@ final class ShareQueueConsumer {
         try (Admin admin = admins.get();
              PartitionTail tail = new PartitionTail(settings.client(), settings.connectTimeout())) {
             ShareGroups.startAtEarliest(admin, settings.group(), settings.connectTimeout());
-            deliveryCountLimit = ShareGroups.deliveryCountLimit(admin, settings.group(), settings.connectTimeout());
+            handler = new ShareRecordHandler(dedup, retrying, items, meters, releasedCounter,
+                    ShareGroups.deliveryCountLimit(admin, settings.group(), settings.connectTimeout()));
             ShareLagReader closures = new ShareLagReader(admin, tail, settings.connectTimeout());
             try (ShareConsumer<byte[], byte[]> kafka = consumers.get(); DeadLetters writer = deadLetters.get()) {
                 consumer = kafka;
                 kafka.subscribe(List.of(settings.topic()));
                 String reason = loop(writer, closures);
                 items.finish();
-                System.out.println("Consumer done: " + Words.items(itemsProcessed) + " processed, " + deadLettered
+                System.out.println("Consumer done: " + Words.items(handler.processed()) + " processed, "
+                        + handler.deadLettered()
                         + " dead-lettered (" + reason + ")");
                 return ExitCode.OK;
             } catch (DeadLetters.DeadLetterException e) {
@@ -218,7 +200,9 @@ final class ShareQueueConsumer {
                     consumer.acknowledge(record, AcknowledgeType.RELEASE);
                     continue;
                 }
-                sawPill |= handle(record, writer);
+                long pillsBefore = handler.pills();
+                consumer.acknowledge(record, handler.handle(record, writer));
+                sawPill |= handler.pills() > pillsBefore;
                 if (settings.commitMode() == CommitMode.PER_RECORD) {
                     commit();
                 }
@@ -238,94 +222,6 @@ final class ShareQueueConsumer {
             }
         }
         return STOPPED_BY_SIGNAL;
-    }
-
-    /** Processes and acknowledges one record; returns true when it was a pill. */
-    private boolean handle(ConsumerRecord<byte[], byte[]> record, DeadLetters writer) {
-        QueueMessage message;
-        try {
-            message = codec.decode(record.value());
-        } catch (UnreadableRecordException e) {
-            log.warn("Unreadable record {}-{}@{} goes to {}: {}", record.topic(), record.partition(), record.offset(),
-                    writer.topic(), e.getMessage());
-            deadLetter(writer, record, e);
-            consumer.acknowledge(record, AcknowledgeType.REJECT);
-            return false;
-        }
-        if (message instanceof QueueMessage.PoisonPill pill) {
-            seenRuns.add(pill.runId());
-            consumer.acknowledge(record, AcknowledgeType.ACCEPT);
-            System.out.println("Poison pill on partition " + record.partition() + " (offset " + record.offset() + ")");
-            return true;
-        }
-        QueueMessage.Item item = (QueueMessage.Item) message;
-        seenRuns.add(item.runId());
-        consumer.acknowledge(record, apply(item, record, writer));
-        return false;
-    }
-
-    /** Applies the item, retrying as a consumer group does; returns how to acknowledge the record. */
-    private AcknowledgeType apply(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record, DeadLetters writer) {
-        String where = " (partition " + record.partition() + ", offset " + record.offset() + ")";
-        DedupWindow.Key key = DedupWindow.Key.of(item);
-        if (dedup.contains(key)) {
-            System.out.println("Skipped " + item.id() + where + ": already applied");
-            skippedCounter.increment();
-            return AcknowledgeType.ACCEPT;
-        }
-        long started = System.nanoTime();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                processor.process(item);
-                break;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while processing item " + item.id(), e);
-            } catch (Exception e) {
-                if (attempt > settings.maxRetries()) {
-                    processingTimer.record(Duration.ofNanos(System.nanoTime() - started));
-                    return afterRetries(item, record, writer, e, attempt);
-                }
-                Duration backoff = backoff(attempt);
-                log.warn("Item {} failed (attempt {} of {}), retrying in {} ms: {}", item.id(), attempt,
-                        settings.maxRetries() + 1, backoff.toMillis(), e.toString());
-                sleep(backoff);
-            }
-        }
-        processingTimer.record(Duration.ofNanos(System.nanoTime() - started));
-        dedup.add(key);
-        itemsProcessed++;
-        doneCounter.increment();
-        if (items.next()) {
-            System.out.println("Consumed " + item.id() + where);
-        }
-        return AcknowledgeType.ACCEPT;
-    }
-
-    /** RELEASE while the broker will deliver the record again; at the last delivery, dead-letter and REJECT. */
-    private AcknowledgeType afterRetries(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record,
-                                         DeadLetters writer, Exception error, int attempts) {
-        int delivery = record.deliveryCount().map(Short::intValue).orElse(deliveryCountLimit);
-        if (delivery < deliveryCountLimit) {
-            log.warn("Item {} failed {} times on delivery {} of {}, released for another delivery: {}", item.id(),
-                    attempts, delivery, deliveryCountLimit, error.toString());
-            System.out.println("Released " + item.id() + " (partition " + record.partition() + ", offset "
-                    + record.offset() + "): delivery " + delivery + " of " + deliveryCountLimit + " failed");
-            releasedCounter.increment();
-            return AcknowledgeType.RELEASE;
-        }
-        log.warn("Item {} failed {} times on its last delivery ({} of {}), goes to {}: {}", item.id(), attempts,
-                delivery, deliveryCountLimit, writer.topic(), error.toString());
-        deadLetter(writer, record, error);
-        return AcknowledgeType.REJECT;
-    }
-
-    private void deadLetter(DeadLetters writer, ConsumerRecord<byte[], byte[]> record, Exception error) {
-        writer.publish(record, error);
-        deadLettered++;
-        deadLetteredCounter.increment();
-        System.out.println("Dead-lettered " + record.topic() + "-" + record.partition() + "@" + record.offset()
-                + " to " + writer.topic() + ": " + error.getMessage());
     }
 
     /** {@code task_done()}: sends the acknowledgements made so far and waits for the broker's answer. */
@@ -354,7 +250,7 @@ final class ShareQueueConsumer {
     private boolean runClosed(ShareLagReader closures) {
         try {
             return closures.closures(settings.topic(), settings.group()).allClosed(pill ->
-                    seenRuns.contains(pill.runId()) || pill.producedAt().toEpochMilli() >= startedAtMillis);
+                    handler.sawRun(pill.runId()) || pill.producedAt().toEpochMilli() >= startedAtMillis);
         } catch (ExecutionException | TimeoutException e) {
             if (!KafkaErrors.isRetriable(e)) {
                 throw new IllegalStateException("cannot read the share group's state: " + KafkaErrors.rootMessage(e), e);
@@ -368,21 +264,7 @@ final class ShareQueueConsumer {
     }
 
     private boolean countReached() {
-        return settings.count() > 0 && itemsProcessed >= settings.count();
-    }
-
-    private Duration backoff(int attempt) {
-        long millis = settings.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
-        return Duration.ofMillis(Math.min(millis, MAX_BACKOFF.toMillis()));
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted during retry backoff", e);
-        }
+        return settings.count() > 0 && handler.processed() >= settings.count();
     }
 
     /** The share consumer's client properties, with a reason for every setting that is not a default. */
