@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShareConsumersBeyondPartitionsIT {
 
-    private static final int ITEMS = 30;
+    /** Enough work (60 x 200 ms) that a member which joined late, on a loaded machine, still gets its share. */
+    private static final int ITEMS = 60;
     private static final int CONSUMERS = 3;
 
     @RegisterExtension
@@ -36,7 +37,7 @@ class ShareConsumersBeyondPartitionsIT {
         queue.createTopic(1);
         List<ServiceProcess> consumers = new ArrayList<>();
         for (int i = 0; i < CONSUMERS; i++) {
-            consumers.add(queue.consumer().flag("--group-type", "share").workMs(150).start());
+            consumers.add(queue.consumer().flag("--group-type", "share").workMs(200).start());
         }
         share.awaitMembers(CONSUMERS, EXIT_TIMEOUT);
         ServiceProcess producer = queue.producer().flag("--group-type", "share").count(ITEMS).partitions(1)
