@@ -135,6 +135,9 @@ final class ConsumerCommand implements Callable<Integer> {
         OptionalInt port = Settings.port("--metrics-port", metricsPort);
         if (groupType.isShare()) {
             ShareQueueConsumer.check(settings);
+            ShareQueueConsumer.consumerProperties(settings); // a --command-config that overrides what it needs
+        } else {
+            QueueConsumer.consumerProperties(settings);
         }
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
