@@ -6,7 +6,7 @@
 # kept and their path and last lines printed; after a run that succeeded they are removed.
 #
 # Settings (environment, with defaults): COUNT=20 MAXSIZE=5 INTERVAL_MS=100 WORK_MS=200 PARTITIONS=3
-# CONSUMERS=3 COMMIT=batch TOPIC=jobs GROUP=workers LOCAL_KAFKA_PORT=39092 JOIN_TIMEOUT=300s BROKER_START_TIMEOUT=60
+# CONSUMERS=3 COMMIT=batch TOPIC=jobs GROUP=workers GROUP_TYPE=consumer LOCAL_KAFKA_PORT=39092 JOIN_TIMEOUT=300s BROKER_START_TIMEOUT=60
 # Kafka's version is the parent pom's <kafka.version> (scripts/kafka-version.sh); the broker's settings are
 # docker/kafka/config/kraft-single-node.properties plus this run's listeners and log directory.
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-20} MAXSIZE=${MAXSIZE:-5} INTERVAL_MS=${INTERVAL_MS:-100} WORK_MS=${WORK_MS:-200}
 PARTITIONS=${PARTITIONS:-3} CONSUMERS=${CONSUMERS:-3} COMMIT=${COMMIT:-batch}
-TOPIC=${TOPIC:-jobs} GROUP=${GROUP:-workers} PORT=${LOCAL_KAFKA_PORT:-39092} JOIN_TIMEOUT=${JOIN_TIMEOUT:-300s}
+TOPIC=${TOPIC:-jobs} GROUP=${GROUP:-workers} GROUP_TYPE=${GROUP_TYPE:-consumer} PORT=${LOCAL_KAFKA_PORT:-39092} JOIN_TIMEOUT=${JOIN_TIMEOUT:-300s}
 # shellcheck source=local-broker/broker.sh
 . scripts/local-broker/broker.sh
 
@@ -61,7 +61,7 @@ kafka_libs
 broker_start "$work" "$PORT" 512m || exit 1
 say broker "Apache Kafka $KAFKA_VERSION (KRaft) on 127.0.0.1:$PORT, pid $BROKER_PID, up after $(( $(date +%s) - started ))s"
 
-BOOT=(--bootstrap-servers "127.0.0.1:$PORT" --topic "$TOPIC" --group "$GROUP")
+BOOT=(--bootstrap-servers "127.0.0.1:$PORT" --topic "$TOPIC" --group "$GROUP" --group-type "$GROUP_TYPE")
 # The producer creates the topic with its partitions before the consumers subscribe.
 prefixed producer java -Xmx256m -jar producer-service/target/producer-service.jar "${BOOT[@]}" \
   --partitions "$PARTITIONS" --count 0 --no-pill > /dev/null

@@ -69,7 +69,7 @@ public final class Join {
 
     private static final Logger log = LoggerFactory.getLogger(Join.class);
 
-    private final LagReader reader;
+    private final GroupLagReader reader;
     private final Duration interval;
     private final Condition condition;
     private final long minRecords;
@@ -78,11 +78,11 @@ public final class Join {
      * @param reader   reads snapshots
      * @param interval time between snapshots; lag sampling never runs faster than this
      */
-    public Join(LagReader reader, Duration interval) {
+    public Join(GroupLagReader reader, Duration interval) {
         this(reader, interval, Condition.LAG_ZERO, 0);
     }
 
-    private Join(LagReader reader, Duration interval, Condition condition, long minRecords) {
+    private Join(GroupLagReader reader, Duration interval, Condition condition, long minRecords) {
         this.reader = Objects.requireNonNull(reader, "reader");
         this.interval = Objects.requireNonNull(interval, "interval");
         this.condition = Objects.requireNonNull(condition, "condition");

@@ -27,7 +27,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * <p>Each call is a few admin requests bounded by the given timeout; callers sample at a bounded rate and never per
  * record. The Admin client is borrowed, not owned.
  */
-public final class LagReader {
+public final class LagReader implements GroupLagReader {
 
     private final Admin admin;
     private final Duration requestTimeout;
@@ -42,6 +42,7 @@ public final class LagReader {
     }
 
     /** A full snapshot: partitions (including ones added since the last call), offsets and group membership. */
+    @Override
     public LagSnapshot snapshot(String topic, String group)
             throws InterruptedException, ExecutionException, TimeoutException {
         List<TopicPartition> partitions = partitions(topic);
@@ -64,6 +65,7 @@ public final class LagReader {
     }
 
     /** The group's committed offsets on the topic; partitions without one are absent. */
+    @Override
     public Map<TopicPartition, Long> committed(String group, String topic)
             throws InterruptedException, ExecutionException, TimeoutException {
         Map<TopicPartition, Long> committed = new HashMap<>();

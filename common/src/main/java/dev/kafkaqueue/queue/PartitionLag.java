@@ -8,9 +8,18 @@ package dev.kafkaqueue.queue;
  * @param startOffset the log start offset (earliest offset still on the broker)
  * @param endOffset   the log end offset (read-uncommitted high watermark, as Kafka's tool uses)
  * @param closedByPill the committed offset's metadata says a poison pill was the last record processed here
- *                    ({@link QueueMessage.PoisonPill#CLOSURE_METADATA_PREFIX}): the run that wrote it is finished
+ *                    ({@link QueueMessage.PoisonPill#CLOSURE_METADATA_PREFIX}): the run that wrote it is finished.
+ *                    For a share group: everything is acknowledged and the partition's last record is a pill
+ * @param brokerLag   the lag the broker reported for a share group ({@code Admin.listShareGroupOffsets}); null for a
+ *                    consumer group, whose lag is computed here, and for a share group whose lag is unknown
  */
-public record PartitionLag(int partition, Long committed, long startOffset, long endOffset, boolean closedByPill) {
+public record PartitionLag(int partition, Long committed, long startOffset, long endOffset, boolean closedByPill,
+                           Long brokerLag) {
+
+    /** A consumer group's partition: its lag is computed from the offsets. */
+    public PartitionLag(int partition, Long committed, long startOffset, long endOffset, boolean closedByPill) {
+        this(partition, committed, startOffset, endOffset, closedByPill, null);
+    }
 
     /** A partition whose commit says nothing about pills. */
     public PartitionLag(int partition, Long committed, long startOffset, long endOffset) {
@@ -19,9 +28,14 @@ public record PartitionLag(int partition, Long committed, long startOffset, long
 
     /**
      * Records not yet done: end minus committed. Without a committed offset, every record still in the log counts
-     * ({@code kafka-consumer-groups} prints "-" there).
+     * ({@code kafka-consumer-groups} prints "-" there). A share group's lag is the broker's when it reported one; an
+     * unknown one is never taken as zero, but as end minus share-partition start offset, which is zero only once
+     * every record was acknowledged.
      */
     public long lag() {
+        if (brokerLag != null) {
+            return brokerLag;
+        }
         return committed == null ? endOffset - startOffset : Math.max(0, endOffset - committed);
     }
 

@@ -7,6 +7,7 @@ import dev.kafkaqueue.queue.Settings;
 import dev.kafkaqueue.service.ConnectionOptions;
 import dev.kafkaqueue.service.DurationConverter;
 import dev.kafkaqueue.service.GracefulShutdown;
+import dev.kafkaqueue.service.GroupTypeOption;
 import dev.kafkaqueue.service.ItemLog;
 import dev.kafkaqueue.service.ServiceMetrics;
 import dev.kafkaqueue.service.Topics;
@@ -37,6 +38,9 @@ final class ConsumerCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    GroupTypeOption groupType;
 
     @Option(names = "--work-ms", paramLabel = "MS", defaultValue = "${env:QUEUE_WORK_MS:-0}",
             description = "Simulated processing time per item; default ${DEFAULT-VALUE} (env QUEUE_WORK_MS).")
@@ -129,6 +133,12 @@ final class ConsumerCommand implements Callable<Integer> {
         // Every flag is checked before the cluster is: a bad one fails at once, not after --connect-timeout.
         ItemProcessor processor = InjectedFailures.wrap(new SimulatedWork(settings.work()), settings.failItems());
         OptionalInt port = Settings.port("--metrics-port", metricsPort);
+        if (groupType.isShare()) {
+            ShareQueueConsumer.check(settings);
+            ShareQueueConsumer.consumerProperties(settings); // a --command-config that overrides what it needs
+        } else {
+            QueueConsumer.consumerProperties(settings);
+        }
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
             if (!TopicWait.untilCreated(admin, queue.topic(), settings.connectTimeout())) {
@@ -139,6 +149,10 @@ final class ConsumerCommand implements Callable<Integer> {
                         .map(file -> DedupWindow.open(file, settings.dedupWindow()))
                         .orElseGet(() -> DedupWindow.inMemory(settings.dedupWindow()));
              ServiceMetrics metrics = ServiceMetrics.start("consumer", queue, port)) {
+            if (groupType.isShare()) {
+                ShareQueueConsumer share = ShareQueueConsumer.create(settings, processor, dedup, metrics);
+                return GracefulShutdown.run(share::stop, Duration.ofSeconds(20), share::run);
+            }
             QueueConsumer consumer = QueueConsumer.create(settings, processor, dedup, metrics);
             return GracefulShutdown.run(consumer::stop, Duration.ofSeconds(20), consumer::run);
         }

@@ -6,25 +6,18 @@ import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,8 +63,6 @@ final class DeadLetters implements Closeable {
     static final int BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
     /** What a record batch adds around one record (batch header, record framing), generously. */
     private static final int RECORD_OVERHEAD = 1_024;
-    private static final int PRODUCER_DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
-    private static final long PRODUCER_DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
 
     /** What is cut from a copy that is too large, in the order they are tried. */
     enum Truncation {
@@ -124,11 +115,8 @@ final class DeadLetters implements Closeable {
 
     /** Dead letters written with a Kafka producer for the cluster, opened at the first dead letter. */
     static DeadLetters create(ClientConfig client, String topic, Duration timeout) {
-        Map<String, Object> props = producerProperties(client, timeout);
-        // Checked now, so that a client property Kafka refuses fails at startup (exit 2), not at the first dead letter.
-        new ProducerConfig(props);
-        new AdminClientConfig(adminProperties(client));
-        return new DeadLetters(source -> open(client, props, source, topic, timeout), topic, timeout);
+        DeadLetterProducer producer = DeadLetterProducer.checked(client, timeout);
+        return new DeadLetters(source -> producer.open(source, topic), topic, timeout);
     }
 
     /** The dead-letter topic's name. */
@@ -250,58 +238,6 @@ final class DeadLetters implements Closeable {
         } catch (TimeoutException | KafkaException e) {
             throw new DeadLetterException(topic, source, e);
         }
-    }
-
-    /** Sizes a producer for the source topic's records, creating the dead-letter topic if needed. */
-    private static Sink open(ClientConfig client, Map<String, Object> props, String source, String topic,
-                             Duration timeout) {
-        DeadLetterSizing.Limits limits;
-        try (Admin admin = Admin.create(adminProperties(client))) {
-            limits = DeadLetterSizing.prepare(admin, source, topic, timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            limits = DeadLetterSizing.Limits.UNKNOWN;
-        }
-        // The consumer fetches any record the source topic takes (an oversized first batch is returned whole), so
-        // the producer must carry one as large plus the dlt.* headers; only the dead-letter topic's limit may refuse.
-        int largest = Math.max(PRODUCER_DEFAULT_MAX_REQUEST_SIZE,
-                Math.max(limits.source().orElse(0), limits.deadLetter().orElse(0)));
-        int maxRequestSize = DeadLetterSizing.deadLetterLimit(largest);
-        Map<String, Object> sized = new HashMap<>(props);
-        sized.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRequestSize);
-        // A record larger than the buffer is refused before it is sent; the default 32 MiB is only a cap, not taken.
-        sized.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(PRODUCER_DEFAULT_BUFFER_MEMORY, maxRequestSize));
-        int limit = Math.min(maxRequestSize, limits.deadLetter().orElse(BROKER_DEFAULT_MAX_MESSAGE_BYTES));
-        log.info("Dead letters for {} go to {}: max.request.size={}, largest record the topic takes {}", source,
-                topic, maxRequestSize, limits.deadLetter().isPresent() ? limits.deadLetter().getAsInt()
-                        : "unknown (assumed " + BROKER_DEFAULT_MAX_MESSAGE_BYTES + ")");
-        return new Sink(new KafkaProducer<>(sized), limit);
-    }
-
-    private static Map<String, Object> adminProperties(ClientConfig client) {
-        Map<String, Object> props = client.clientProperties();
-        props.keySet().removeIf(key -> key.startsWith("transactional."));
-        props.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "kafka-queue-dead-letters-admin");
-        return props; // no client-wide timeouts: DeadLetterSizing gives every call its share of one deadline
-    }
-
-    private static Map<String, Object> producerProperties(ClientConfig client, Duration timeout) {
-        Map<String, Object> props = client.clientProperties();
-        props.keySet().removeIf(key -> key.startsWith("transactional."));
-        // A dead letter is only as good as its durability: the source offset is committed once this acknowledges.
-        ClientConfig.putOwned(props, ProducerConfig.ACKS_CONFIG, "all");
-        ClientConfig.putOwned(props, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        ClientConfig.putOwned(props, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        ClientConfig.putOwned(props, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-                ByteArraySerializer.class.getName());
-        // Fail a write within the caller's timeout instead of Kafka's default two minutes.
-        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeoutMs, 30_000));
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "kafka-queue-dead-letters");
-        return props;
     }
 
     private static String capped(String text) {

@@ -8,7 +8,6 @@ import dev.kafkaqueue.service.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The poll thread only polls, hands records to the {@link WorkPool} and commits. It never waits for an item, so
  * an item may take longer than {@code max.poll.interval.ms} without the member being evicted: a partition whose
- * backlog reaches {@link #MAX_IN_FLIGHT} records is paused, and resumed once half of it is done.
+ * backlog reaches {@link #MAX_IN_FLIGHT} records holds the fetcher back ({@link Throttle}).
  *
  * <p>The thread that calls {@link #run()} owns the Kafka consumer; {@link #stop()} is the only method other threads
  * may call.
@@ -84,15 +83,7 @@ final class QueueConsumer {
         this.deadLetters = deadLetters;
         this.metrics = metrics;
         MeterRegistry registry = metrics.registry();
-        this.meters = new RecordHandler.Meters(
-                Counter.builder("queue.items.done")
-                        .description("Items processed and applied (task_done)").register(registry),
-                Counter.builder("queue.items.skipped")
-                        .description("Redelivered items not applied again").register(registry),
-                Counter.builder("queue.items.dead.lettered")
-                        .description("Records written to the dead-letter topic").register(registry),
-                Timer.builder("queue.item.processing")
-                        .description("Time spent processing one item, retries included").register(registry));
+        this.meters = RecordHandler.Meters.register(registry);
         this.commitCounter = Counter.builder("queue.commits")
                 .description("Offset commits (task_done calls)").register(registry);
         Gauge.builder("queue.items.in.progress", this, self -> self.pool == null ? 0 : self.pool.inProgress())
@@ -150,7 +141,7 @@ final class QueueConsumer {
         if (!wakeups.running()) {
             workers.stop(); // a signal that came before the pool existed
         }
-        Throttle throttle = new Throttle(MAX_IN_FLIGHT);
+        Throttle throttle = new Throttle(MAX_IN_FLIGHT, throttlePatience(settings));
         kafka.subscribe(List.of(settings.topic()), new Rebalance(kafka, taskDone, workers, closure, throttle, wakeups,
                 settings.connectTimeout(), inHandWait(settings)));
         String reason;
@@ -207,7 +198,7 @@ final class QueueConsumer {
             workers.submit(tasks);
             tasks.clear();
             taskDone.positions(records.nextOffsets());
-            throttle.apply(kafka, taskDone, records.partitions());
+            throttle.apply(kafka, taskDone, records.partitions(), () -> !wakeups.running());
             taskDone.maybeCommit();
             commitCounter.increment(taskDone.commits() - commitCounter.count());
             if (settings.count() > 0 && handler.processed() >= settings.count()) {
@@ -269,6 +260,11 @@ final class QueueConsumer {
         Object configured = settings.client().clientProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
         long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString().trim());
         return Duration.ofMillis(Math.min(30_000, maxPollInterval / 2));
+    }
+
+    /** How long the poll thread waits for a full backlog before it pauses the partition: well inside the poll limit. */
+    static Duration throttlePatience(ConsumerSettings settings) {
+        return Duration.ofMillis(Math.min(1_000, inHandWait(settings).toMillis() / 2));
     }
 
     /** The consumer's client properties, with a reason for every setting that is not a default. */

@@ -5,6 +5,7 @@ import dev.kafkaqueue.queue.RecordCodec;
 import dev.kafkaqueue.queue.UnreadableRecordException;
 import dev.kafkaqueue.service.ItemLog;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,8 +24,19 @@ final class RecordHandler implements WorkPool.Handler {
 
     private static final Logger log = LoggerFactory.getLogger(RecordHandler.class);
 
-    /** The meters the handler moves. */
+    /** The meters a consumer moves per record, consumer group or share group. */
     record Meters(Counter done, Counter skipped, Counter deadLettered, Timer processing) {
+        static Meters register(MeterRegistry registry) {
+            return new Meters(
+                    Counter.builder("queue.items.done")
+                            .description("Items processed and applied (task_done)").register(registry),
+                    Counter.builder("queue.items.skipped")
+                            .description("Redelivered items not applied again").register(registry),
+                    Counter.builder("queue.items.dead.lettered")
+                            .description("Records written to the dead-letter topic").register(registry),
+                    Timer.builder("queue.item.processing")
+                            .description("Time spent processing one item, retries included").register(registry));
+        }
     }
 
     private final RecordCodec codec = new RecordCodec();
@@ -39,6 +51,7 @@ final class RecordHandler implements WorkPool.Handler {
     private final LongAdder processed = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private volatile boolean pillFinished;
+    private volatile String lastRunId;
     /** Per-record mode: called after each record, before its commit is awaited. */
     private final AfterRecord after;
 
@@ -108,9 +121,22 @@ final class RecordHandler implements WorkPool.Handler {
         return true;
     }
 
+    /**
+     * The run id as one shared string: item after item of a run, the key then hashes a string whose hash is cached
+     * instead of a new one per record.
+     */
+    private String sharedRunId(String runId) {
+        String last = lastRunId;
+        if (runId.equals(last)) {
+            return last;
+        }
+        lastRunId = runId; // a benign race between workers: at worst a string is not shared
+        return runId;
+    }
+
     /** Applies the item; false when the run stopped before it was done (it stays unfinished). */
     private boolean apply(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record) {
-        DedupWindow.Key key = DedupWindow.Key.of(item);
+        DedupWindow.Key key = new DedupWindow.Key(sharedRunId(item.runId()), item.id());
         if (dedup.contains(key)) {
             System.out.println("Skipped " + item.id() + " (partition " + record.partition() + ", offset "
                     + record.offset() + "): already applied");

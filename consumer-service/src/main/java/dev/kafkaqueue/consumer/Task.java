@@ -10,7 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 final class Task {
 
     final ConsumerRecord<byte[], byte[]> record;
-    final TaskDone.Partition partition;
+    final PartitionProgress partition;
     /** The offset to commit once this task is done: the next record's, or past a transaction marker. */
     long nextOffset;
     /**
@@ -20,7 +20,7 @@ final class Task {
     String closureMetadata;
     private volatile boolean done;
 
-    Task(ConsumerRecord<byte[], byte[]> record, TaskDone.Partition partition) {
+    Task(ConsumerRecord<byte[], byte[]> record, PartitionProgress partition) {
         this.record = record;
         this.partition = partition;
         this.nextOffset = record.offset() + 1;
@@ -30,6 +30,7 @@ final class Task {
     void done(String closureMetadata) {
         this.closureMetadata = closureMetadata;
         this.done = true; // volatile write: publishes closureMetadata to the poll thread
+        partition.finished();
     }
 
     boolean isDone() {

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -36,57 +37,15 @@ final class TaskDone {
         void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable failed);
     }
 
-    /** The poll thread's view of one assigned partition. */
-    static final class Partition {
-        private final TopicPartition tp;
-        private final ArrayDeque<Task> inFlight = new ArrayDeque<>();
-        private long committable = -1;
-        private Optional<Integer> leaderEpoch = Optional.empty();
-        private String metadata;
-        private long requested = -1;
-        private volatile long committed = -1;
-        private volatile boolean owned = true;
-
-        Partition(TopicPartition tp, String metadata) {
-            this.tp = tp;
-            this.metadata = metadata;
-        }
-
-        TopicPartition topicPartition() {
-            return tp;
-        }
-
-        boolean owned() {
-            return owned;
-        }
-
-        int inFlight() {
-            return inFlight.size();
-        }
-
-        /** Moves past the finished head of the queue; true when the committable offset moved. */
-        private boolean advance() {
-            boolean moved = false;
-            for (Task head = inFlight.peek(); head != null && head.isDone(); head = inFlight.peek()) {
-                inFlight.poll();
-                committable = head.nextOffset;
-                leaderEpoch = head.record.leaderEpoch();
-                if (head.closureMetadata != null) {
-                    metadata = head.closureMetadata;
-                }
-                moved = true;
-            }
-            return moved;
-        }
-    }
-
     private final CommitMode mode;
     private final long intervalNanos;
     private final Committer committer;
     private final Runnable beforeCommit;
-    private final Map<TopicPartition, Partition> partitions = new HashMap<>();
+    private final Map<TopicPartition, PartitionProgress> partitions = new HashMap<>();
     private long nextCommitNanos;
     private long commits;
+    /** An asynchronous commit was sent since the last synchronous one. */
+    private boolean asyncPending;
 
     /**
      * @param mode         when to commit
@@ -104,18 +63,19 @@ final class TaskDone {
 
     /** Starts tracking a newly assigned partition, whose committed offset carries {@code metadata}. */
     void assigned(TopicPartition tp, String metadata) {
-        partitions.put(tp, new Partition(tp, metadata == null ? RunClosure.OPEN : metadata));
+        partitions.put(tp, new PartitionProgress(tp, metadata == null ? RunClosure.OPEN : metadata));
     }
 
     /** A record fetched by the poll: a task to hand to a worker. */
     Task track(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) {
-        Partition partition = partitions.get(tp);
+        PartitionProgress partition = partitions.get(tp);
         if (partition == null) { // assigned without the listener (tests, or a lost callback): track it now
-            partition = new Partition(tp, RunClosure.OPEN);
+            partition = new PartitionProgress(tp, RunClosure.OPEN);
             partitions.put(tp, partition);
         }
         Task task = new Task(record, partition);
         partition.inFlight.add(task);
+        partition.unfinished.incrementAndGet();
         return task;
     }
 
@@ -125,7 +85,7 @@ final class TaskDone {
      */
     void positions(Map<TopicPartition, OffsetAndMetadata> nextOffsets) {
         nextOffsets.forEach((tp, next) -> {
-            Partition partition = partitions.get(tp);
+            PartitionProgress partition = partitions.get(tp);
             if (partition == null) {
                 return;
             }
@@ -139,15 +99,15 @@ final class TaskDone {
         });
     }
 
-    /** Records fetched and not yet finished on the partition. */
-    int inFlight(TopicPartition tp) {
-        Partition partition = partitions.get(tp);
-        return partition == null ? 0 : partition.inFlight();
+    /** Records fetched and not yet finished on the partition, as the workers stand now. */
+    int unfinished(TopicPartition tp) {
+        PartitionProgress partition = partitions.get(tp);
+        return partition == null ? 0 : partition.unfinished.get();
     }
 
     /** True when no fetched record is unfinished (finished ones not yet moved past count as unfinished). */
     boolean idle() {
-        for (Partition partition : partitions.values()) {
+        for (PartitionProgress partition : partitions.values()) {
             if (!partition.inFlight.isEmpty()) {
                 return false;
             }
@@ -162,13 +122,14 @@ final class TaskDone {
             case PER_RECORD -> commitSync(advanceAll());
             case BATCH -> {
                 long now = System.nanoTime();
-                partitions.values().forEach(Partition::advance);
+                partitions.values().forEach(PartitionProgress::advance);
                 if (now - nextCommitNanos >= 0 || idle()) {
                     nextCommitNanos = now + intervalNanos;
                     Map<TopicPartition, OffsetAndMetadata> offsets = advanceAll();
                     if (!offsets.isEmpty()) {
                         beforeCommit.run();
                         committer.commitAsync(offsets, () -> offsets.keySet().forEach(this::resend));
+                        asyncPending = true;
                         commits++;
                     }
                 }
@@ -178,15 +139,24 @@ final class TaskDone {
 
     /** Commits everything finished and waits: before a closure check, on revoke and at shutdown. */
     void commitNow() {
-        if (mode.commits()) {
-            commitSync(advanceAll());
+        if (!mode.commits()) {
+            return;
         }
+        Map<TopicPartition, OffsetAndMetadata> offsets = advanceAll();
+        if (offsets.isEmpty() && asyncPending) {
+            // Kafka's commitSync of nothing waits for the asynchronous commits still in flight: what was sent has
+            // landed when this returns, so a closure check right after it reads it.
+            committer.commitSync(offsets);
+            asyncPending = false;
+            return;
+        }
+        commitSync(offsets);
     }
 
-    /** Partitions being revoked: workers skip their remaining tasks from now on. */
+    /** PartitionProgresss being revoked: workers skip their remaining tasks from now on. */
     void release(Collection<TopicPartition> revoked) {
         for (TopicPartition tp : revoked) {
-            Partition partition = partitions.get(tp);
+            PartitionProgress partition = partitions.get(tp);
             if (partition != null) {
                 partition.owned = false;
             }
@@ -205,7 +175,7 @@ final class TaskDone {
     /** Forgets partitions another member owns now; their unfinished tasks are dropped. */
     void lost(Collection<TopicPartition> lost) {
         for (TopicPartition tp : lost) {
-            Partition partition = partitions.remove(tp);
+            PartitionProgress partition = partitions.remove(tp);
             if (partition != null) {
                 partition.owned = false;
             }
@@ -243,7 +213,7 @@ final class TaskDone {
     private Map<TopicPartition, OffsetAndMetadata> advance(Collection<TopicPartition> which) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition tp : which) {
-            Partition partition = partitions.get(tp);
+            PartitionProgress partition = partitions.get(tp);
             if (partition == null) {
                 continue;
             }
@@ -273,9 +243,10 @@ final class TaskDone {
         if (!committed) {
             return;
         }
+        asyncPending = false; // a synchronous commit completes the asynchronous ones sent before it
         commits++;
         offsets.forEach((tp, offset) -> {
-            Partition partition = partitions.get(tp);
+            PartitionProgress partition = partitions.get(tp);
             if (partition != null) {
                 partition.committed = offset.offset();
             }
@@ -285,7 +256,7 @@ final class TaskDone {
 
     /** A commit of the partition failed: the next one sends its offset again. */
     private void resend(TopicPartition tp) {
-        Partition partition = partitions.get(tp);
+        PartitionProgress partition = partitions.get(tp);
         if (partition != null) {
             partition.requested = -1;
         }

@@ -197,6 +197,9 @@ final class Broker {
             DockerImageName image = DockerImageName.parse(imageName()).asCompatibleSubstituteFor("apache/kafka");
             KafkaContainer kafka = new KafkaContainer(image)
                     .withEnv("KAFKA_HEAP_OPTS", BROKER_HEAP)
+                    // One broker: share groups need their state topic at replication 1 (Kafka's default is 3).
+                    .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "1")
+                    .withEnv("KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "1")
                     .withStartupTimeout(Duration.ofMinutes(2));
             kafka.start();
             broker = new Broker(Kind.TESTCONTAINERS, kafka, null, Duration.ofNanos(System.nanoTime() - started));

@@ -3,6 +3,7 @@ package dev.kafkaqueue.producer;
 import dev.kafkaqueue.producer.join.JoinCommand;
 import dev.kafkaqueue.queue.QueueAddress;
 import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.service.GroupTypeOption;
 import dev.kafkaqueue.service.ConnectionOptions;
 import dev.kafkaqueue.service.DurationConverter;
 import dev.kafkaqueue.service.ItemLog;
@@ -39,6 +40,9 @@ final class PutCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    GroupTypeOption groupType;
 
     @Option(names = "--count", paramLabel = "N", defaultValue = "${env:QUEUE_COUNT:-10}",
             description = "Items to put; default ${DEFAULT-VALUE} (env QUEUE_COUNT).")
@@ -128,7 +132,7 @@ final class PutCommand implements Callable<Integer> {
                 join ? ProducerSettings.AfterPut.JOIN : ProducerSettings.AfterPut.EXIT, itemLog);
         try (ServiceMetrics metrics = ServiceMetrics.start("producer", queue,
                 Settings.port("--metrics-port", metricsPort))) {
-            return new QueueProducer(settings, metrics).run();
+            return new QueueProducer(settings, groupType.groupType(), metrics).run();
         }
     }
 }

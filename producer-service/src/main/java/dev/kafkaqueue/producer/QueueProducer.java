@@ -5,7 +5,10 @@ import dev.kafkaqueue.producer.join.JoinSettings;
 import dev.kafkaqueue.queue.BackpressureGate;
 import dev.kafkaqueue.queue.ClientConfig;
 import dev.kafkaqueue.queue.ExitCode;
-import dev.kafkaqueue.queue.LagReader;
+import dev.kafkaqueue.queue.GroupLagReader;
+import dev.kafkaqueue.queue.GroupType;
+import dev.kafkaqueue.queue.PartitionTail;
+import dev.kafkaqueue.queue.ShareGroups;
 import dev.kafkaqueue.queue.StopSignal;
 import dev.kafkaqueue.service.GracefulShutdown;
 import dev.kafkaqueue.service.ServiceMetrics;
@@ -40,12 +43,14 @@ final class QueueProducer {
     private static final Duration GRACE = Duration.ofSeconds(30);
 
     private final ProducerSettings settings;
+    private final GroupType groupType;
     private final ServiceMetrics metrics;
     private final Counter putCounter;
     private final StopSignal stop = new StopSignal();
 
-    QueueProducer(ProducerSettings settings, ServiceMetrics metrics) {
+    QueueProducer(ProducerSettings settings, GroupType groupType, ServiceMetrics metrics) {
         this.settings = settings;
+        this.groupType = groupType;
         this.metrics = metrics;
         this.putCounter = Counter.builder("queue.items.put")
                 .description("Items put and acknowledged (acks=all)").register(metrics.registry());
@@ -60,13 +65,18 @@ final class QueueProducer {
     }
 
     private int putAndJoin() throws Exception {
-        try (Admin admin = Admin.create(settings.queue().client().clientProperties())) {
-            Duration connectTimeout = settings.pacing().connectTimeout();
+        Duration connectTimeout = settings.pacing().connectTimeout();
+        try (Admin admin = Admin.create(settings.queue().client().clientProperties());
+             PartitionTail tail = new PartitionTail(settings.queue().client(), connectTimeout)) {
             Topics.awaitCluster(admin, settings.queue().client().bootstrapServers(), connectTimeout);
             int partitions = Topics.ensure(admin, settings.queue().topic(), settings.newTopic().partitionsToCreate(),
                     settings.newTopic().replicationFactor(), connectTimeout);
             warnIfPartitionsDiffer(partitions);
-            LagReader lag = new LagReader(admin, connectTimeout);
+            if (groupType == GroupType.SHARE) {
+                // A share group that first polls after these puts must still start at the first item.
+                ShareGroups.startAtEarliest(admin, settings.queue().group(), connectTimeout);
+            }
+            GroupLagReader lag = groupType.lagReader(admin, tail, connectTimeout);
             BackpressureGate gate = new BackpressureGate(settings.pacing().maxsize(),
                     () -> byPartition(lag.committed(settings.queue().group(), settings.queue().topic())),
                     settings.pacing().lagInterval());

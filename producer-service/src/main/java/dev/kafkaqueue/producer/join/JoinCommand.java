@@ -1,8 +1,9 @@
 package dev.kafkaqueue.producer.join;
 
 import dev.kafkaqueue.queue.Join;
-import dev.kafkaqueue.queue.LagReader;
+import dev.kafkaqueue.queue.PartitionTail;
 import dev.kafkaqueue.queue.StopSignal;
+import dev.kafkaqueue.service.GroupTypeOption;
 import dev.kafkaqueue.service.ConnectionOptions;
 import dev.kafkaqueue.service.DurationConverter;
 import dev.kafkaqueue.service.GracefulShutdown;
@@ -38,6 +39,9 @@ public final class JoinCommand implements Callable<Integer> {
 
     @Mixin
     ConnectionOptions connection;
+
+    @Mixin
+    GroupTypeOption groupType;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:QUEUE_TIMEOUT:-60s}",
@@ -89,10 +93,11 @@ public final class JoinCommand implements Callable<Integer> {
                 connection.connectTimeout());
         StopSignal stop = new StopSignal();
         return GracefulShutdown.run(stop::stop, GRACE, () -> {
-            try (Admin admin = Admin.create(settings.queue().client().clientProperties())) {
+            try (Admin admin = Admin.create(settings.queue().client().clientProperties());
+                 PartitionTail tail = new PartitionTail(settings.queue().client(), settings.connectTimeout())) {
                 Topics.awaitCluster(admin, settings.queue().client().bootstrapServers(), settings.connectTimeout());
                 return new JoinRunner(settings, System.out)
-                        .run(new LagReader(admin, settings.connectTimeout()), stop);
+                        .run(groupType.groupType().lagReader(admin, tail, settings.connectTimeout()), stop);
             }
         });
     }

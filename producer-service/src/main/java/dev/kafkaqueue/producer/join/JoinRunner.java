@@ -1,13 +1,13 @@
 package dev.kafkaqueue.producer.join;
 
 import dev.kafkaqueue.queue.Join;
-import dev.kafkaqueue.queue.LagReader;
+import dev.kafkaqueue.queue.GroupLagReader;
 import dev.kafkaqueue.queue.StopSignal;
 import java.io.PrintStream;
 
 /**
  * Runs one join: waits, shows progress, prints the verdict and returns the exit code. Used by {@code join} and by
- * the producer's {@code --join}. It borrows the {@link LagReader}; the caller owns the admin client.
+ * the producer's {@code --join}. It borrows the {@link GroupLagReader}; the caller owns the admin client.
  */
 public final class JoinRunner {
 
@@ -28,7 +28,7 @@ public final class JoinRunner {
      *
      * @return the exit code: {@link Join.Outcome#exitCode()}
      */
-    public int run(LagReader reader, StopSignal stop) throws InterruptedException {
+    public int run(GroupLagReader reader, StopSignal stop) throws InterruptedException {
         JoinDisplay display = JoinDisplay.choose(settings, out);
         Join join = new Join(reader, settings.lagInterval()).until(settings.condition())
                 .atLeastRecords(settings.expectedItems().orElse(0));

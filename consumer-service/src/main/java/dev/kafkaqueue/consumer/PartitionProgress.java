@@ -1,0 +1,58 @@
+package dev.kafkaqueue.consumer;
+
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * {@link TaskDone}'s record of one assigned partition: its fetched tasks in offset order, the end of their finished
+ * prefix with the closure metadata there, and what was committed. {@link TaskDone} reads and moves these fields on the
+ * poll thread; workers only call {@link #finished()}, and read {@link #owned()} and the committed offset.
+ */
+final class PartitionProgress {
+
+    final TopicPartition tp;
+    final ArrayDeque<Task> inFlight = new ArrayDeque<>();
+    /** Tracked and not yet done: the workers' backlog for this partition, exact at any moment. */
+    final AtomicInteger unfinished = new AtomicInteger();
+    long committable = -1;
+    Optional<Integer> leaderEpoch = Optional.empty();
+    String metadata;
+    long requested = -1;
+    volatile long committed = -1;
+    volatile boolean owned = true;
+
+    PartitionProgress(TopicPartition tp, String metadata) {
+        this.tp = tp;
+        this.metadata = metadata;
+    }
+
+    TopicPartition topicPartition() {
+        return tp;
+    }
+
+    boolean owned() {
+        return owned;
+    }
+
+    /** A task of this partition is done; any thread. */
+    void finished() {
+        unfinished.decrementAndGet();
+    }
+
+    /** Moves past the finished head of the queue; true when the committable offset moved. */
+    boolean advance() {
+        boolean moved = false;
+        for (Task head = inFlight.peek(); head != null && head.isDone(); head = inFlight.peek()) {
+            inFlight.poll();
+            committable = head.nextOffset;
+            leaderEpoch = head.record.leaderEpoch();
+            if (head.closureMetadata != null) {
+                metadata = head.closureMetadata;
+            }
+            moved = true;
+        }
+        return moved;
+    }
+}
