@@ -56,6 +56,7 @@ final class Rebalance implements ConsumerRebalanceListener {
         taskDone.revoked(partitions);
         closure.revoked(partitions);
         throttle.forget(partitions);
+        log.info("Revoked {}", partitions);
     }
 
     @Override
@@ -83,5 +84,7 @@ final class Rebalance implements ConsumerRebalanceListener {
         taskDone.lost(partitions); // another member owns them now: its commits count
         closure.revoked(partitions);
         throttle.forget(partitions);
+        log.warn("Lost {}: another member owns them now; what was finished and not committed is delivered again",
+                partitions);
     }
 }
