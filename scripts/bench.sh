@@ -11,7 +11,7 @@
 # --full: 2,000,000 records, 5 runs, and 1e7 in the count sweep. --smoke: 50,000 records, one run of each step,
 # under 3 minutes; it checks that every step ran and the table was printed, never a speed.
 # --share adds a separate step: Kafka's ShareConsumerPerformance (and the consumer with --group-type share when
-# the consumer has that flag). --only runs some steps: compare, count, shapes, commit, latency, share.
+# the consumer has that flag). --only runs some steps: compare, count, shapes, commit, concurrency, latency, share.
 #
 # Without --bootstrap-server a single-node KRaft broker is started from Maven Central's jars
 # (scripts/local-broker/broker.sh, shared with run-local.sh). Kafka's tools come from the same jars.
@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-STEPS="compare count shapes commit latency share"
+STEPS="compare count shapes commit concurrency latency share"
 for step in ${ONLY//,/ }; do
   if [[ " $STEPS " != *" $step "* ]]; then
     echo "bench.sh: unknown step '$step' in --only; steps: ${STEPS// /, }" >&2
@@ -58,14 +58,15 @@ for n in "$RUNS" "$COUNT"; do
 done
 
 # Sizes per mode. COUNTS: the count sweep; SWEEP_N: records of the partitions x consumers sweep; COMMIT_N: records
-# of the per-record/batch comparison; LAT_N: items of the latency run; JOIN_REPS: runs that time join's done line.
+# of the per-record/batch comparison; LAT_N: items of the latency run; JOIN_REPS: runs that time join's done line;
+# CONC_N: items of 100 ms each that the --concurrency sweep works on one partition, at each of CONCURRENCIES.
 case $MODE in
   smoke)   N=${COUNT:-50000};   R=${RUNS:-1}; COUNTS="$N";                 SWEEP_N=$N;      COMMIT_N=5000
-           LAT_N=500;  JOIN_REPS=1; MAXSIZE_N=1000 ;;
+           LAT_N=500;  JOIN_REPS=1; MAXSIZE_N=1000; CONC_N=16;  CONCURRENCIES="1 4" ;;
   default) N=${COUNT:-1000000}; R=${RUNS:-3}; COUNTS="100000 $N";          SWEEP_N=500000;  COMMIT_N=20000
-           LAT_N=2000; JOIN_REPS=5; MAXSIZE_N=3000 ;;
+           LAT_N=2000; JOIN_REPS=5; MAXSIZE_N=3000; CONC_N=96;  CONCURRENCIES="1 2 4 8 16" ;;
   full)    N=${COUNT:-2000000}; R=${RUNS:-5}; COUNTS="100000 1000000 10000000"; SWEEP_N=1000000; COMMIT_N=50000
-           LAT_N=5000; JOIN_REPS=10; MAXSIZE_N=5000 ;;
+           LAT_N=5000; JOIN_REPS=10; MAXSIZE_N=5000; CONC_N=320; CONCURRENCIES="1 2 4 8 16" ;;
 esac
 SHAPES="1x1 4x1 4x2 4x4"
 [ "$MODE" != smoke ] || SHAPES="1x1 4x2"
@@ -277,6 +278,18 @@ for mode in batch per-record; do
   must queue_consumer "commit-$mode" "$(lab step=commit side=queue n="$COMMIT_N" commit="$mode")" "$t" "$PREFIX-cm$mode" --commit "$mode"
   probe commits "$BOOTSTRAP" "$t" "$PREFIX-cm$mode" > "$LOGS/commit-$mode.commits.json"
   say "commit sweep: --commit $mode, $COMMIT_N records"
+done
+fi
+
+# Items in flight per consumer (--concurrency N, --ordering unordered) on one partition, at 100 ms of work per item:
+# the speed-up over N = 1 (each consumer in its own group, reading the same run from the start).
+if step_on concurrency; then
+t=$PREFIX-concurrency
+must queue_producer "conc-produce" "$(lab step=conc-produce side=queue n="$CONC_N")" "$t" 1 "$CONC_N"
+for n in $CONCURRENCIES; do
+  WORK_MS=100 must queue_consumer "conc-$n" "$(lab step=concurrency side=queue n="$CONC_N" concurrency="$n")" "$t" \
+    "$PREFIX-conc$n" --concurrency "$n" --ordering unordered
+  say "concurrency sweep: --concurrency $n, $CONC_N items of 100 ms on one partition"
 done
 fi
 

@@ -3,7 +3,8 @@
 # checks that it did the work:
 #   - create-topic, the producer, every consumer and join exited 0 (and there were CONSUMERS consumers);
 #   - join printed its done line for all COUNT items, and the consumers consumed every id 0..COUNT-1;
-#   - `kafka-consumer-groups.sh --describe` inside the broker shows LAG 0 on every partition of the group.
+#   - Kafka's own group tool inside the broker shows LAG 0 on every partition of the group:
+#     `kafka-consumer-groups.sh --describe`, or `ShareGroupCommand --describe` with GROUP_TYPE=share.
 # Everything is removed at the end (`down -v`), whatever happened. Exits non-zero, saying what failed, otherwise.
 #
 #   scripts/compose-smoke.sh                 # images from the environment (KAFKA_IMAGE, BUILD_IMAGE, RUNTIME_IMAGE)
@@ -11,6 +12,7 @@
 # When an image variable names a kafka-queue/* image, scripts/build-local-images.sh builds what is missing first.
 #
 # Settings (environment): CONSUMERS=3 COUNT=20 PARTITIONS=3 MAXSIZE=5 INTERVAL_MS=100 WORK_MS=200 COMMIT=batch
+# GROUP_TYPE=consumer (or share) CONCURRENCY=1
 # TOPIC=jobs GROUP=workers JOIN_TIMEOUT=180s, SMOKE_TIMEOUT=240 (seconds for up + join), KAFKA_HOST_PORT=29192,
 # COMPOSE (default: `docker compose` when Compose v2 is there, else `docker-compose`), SMOKE_PROJECT=kqsmoke.
 set -euo pipefail
@@ -25,6 +27,7 @@ fi
 export CONSUMERS=${CONSUMERS:-3} COUNT=${COUNT:-20} PARTITIONS=${PARTITIONS:-3} MAXSIZE=${MAXSIZE:-5}
 export INTERVAL_MS=${INTERVAL_MS:-100} WORK_MS=${WORK_MS:-200} COMMIT=${COMMIT:-batch}
 export TOPIC=${TOPIC:-jobs} GROUP=${GROUP:-workers} JOIN_TIMEOUT=${JOIN_TIMEOUT:-180s}
+export GROUP_TYPE=${GROUP_TYPE:-consumer} CONCURRENCY=${CONCURRENCY:-1}
 export KAFKA_HOST_PORT=${KAFKA_HOST_PORT:-29192}
 timeout_s=${SMOKE_TIMEOUT:-240}
 project=${SMOKE_PROJECT:-kqsmoke}
@@ -81,7 +84,8 @@ dc down -v --remove-orphans > /dev/null 2>&1 || true   # what an interrupted run
 say "building the services' images"
 dc build >> "$log" 2>&1 || fail "building the services' images (docker-compose.yml, Dockerfile)." \
   "Without an image registry, LOCAL_IMAGES=1 uses the images scripts/build-local-images.sh builds."
-say "images built after $(elapsed); up with $CONSUMERS consumers, $COUNT items, $PARTITIONS partitions"
+say "images built after $(elapsed); up with $CONSUMERS consumers ($GROUP_TYPE group, concurrency $CONCURRENCY)," \
+    "$COUNT items, $PARTITIONS partitions"
 up_started=$(date +%s)
 # up -d returns once the producer has completed (join depends on it) and join has started.
 timeout "$timeout_s" "${compose[@]}" up -d --scale "consumer=$CONSUMERS" >> "$log" 2>&1 \
@@ -127,16 +131,24 @@ consumed=$(for id in $(ids consumer); do docker logs "$id" 2>/dev/null; done \
 [ "$consumed" -eq "$COUNT" ] || fail "the consumers consumed $consumed distinct ids, expected all $COUNT"
 say "the consumers consumed all $COUNT ids"
 
-describe=$(dc exec -T kafka /opt/kafka/bin/kafka-consumer-groups.sh --bootstrap-server localhost:9092 \
-             --describe --group "$GROUP" 2>/dev/null) || fail "kafka-consumer-groups.sh --describe failed"
+if [ "$GROUP_TYPE" = share ]; then
+  tool="ShareGroupCommand"
+  describe=$(dc exec -T kafka bash -c "java -cp '/opt/kafka/libs/*' \
+               org.apache.kafka.tools.consumer.group.ShareGroupCommand --bootstrap-server localhost:9092 \
+               --describe --group $GROUP" 2>/dev/null) || fail "ShareGroupCommand --describe failed"
+else
+  tool="kafka-consumer-groups.sh"
+  describe=$(dc exec -T kafka /opt/kafka/bin/kafka-consumer-groups.sh --bootstrap-server localhost:9092 \
+               --describe --group "$GROUP" 2>/dev/null) || fail "kafka-consumer-groups.sh --describe failed"
+fi
 # The LAG column, found by its header, for each of the group's rows on the topic.
 lags=$(awk -v group="$GROUP" -v topic="$TOPIC" '
   $1 == "GROUP" { for (i = 1; i <= NF; i++) { if ($i == "LAG") lag = i; if ($i == "PARTITION") part = i } next }
   lag && $1 == group && $2 == topic { print $part, $lag }' <<< "$describe")
 rows=$(grep -c . <<< "$lags" || true)
-[ "$rows" -eq "$PARTITIONS" ] || fail "kafka-consumer-groups.sh --describe shows $rows partitions, expected $PARTITIONS: $describe"
+[ "$rows" -eq "$PARTITIONS" ] || fail "$tool --describe shows $rows partitions, expected $PARTITIONS: $describe"
 nonzero=$(awk '$2 != "0"' <<< "$lags")
 [ -z "$nonzero" ] || fail "LAG is not 0 on every partition (partition lag): $nonzero"
-say "kafka-consumer-groups.sh --describe: LAG 0 on all $rows partitions of $TOPIC for group $GROUP"
+say "$tool --describe: LAG 0 on all $rows partitions of $TOPIC for group $GROUP"
 
 say "OK after $(elapsed) (up -> join done in ${up_to_join}s)"

@@ -135,6 +135,14 @@ def summarize(runs, args):
         commit["per_record_extra_us"] = round(commit["per-record"]["us_per_record"] - commit["batch"]["us_per_record"], 1)
     s["commit"] = commit
 
+    conc = []
+    for r in sorted(pick(runs, step="concurrency"), key=lambda r: r["concurrency"]):
+        conc.append({"concurrency": r["concurrency"], "n": r["n"], "seconds": r["seconds"]})
+    base = next((c["seconds"] for c in conc if c["concurrency"] == 1), None)
+    for c in conc:
+        c["speedup"] = round(base / c["seconds"], 2) if base and c["seconds"] else None
+    s["concurrency"] = conc
+
     lat = pick(runs, step="latency")
     lat = [r for r in lat if "latency_ms" in r]
     s["latency"] = {"queue": lat[0]["latency_ms"] if lat else None, "queue_items": lat[0]["items"] if lat else None,
@@ -212,6 +220,13 @@ def markdown(s, meta):
         if "per_record_extra_us" in cm:
             lines += ["", f'A commit per record costs {fmt(cm["per_record_extra_us"], 1)} µs more per record than a commit '
                           "per poll: one synchronous commit round trip to the group coordinator."]
+    if s.get("concurrency"):
+        lines += ["", "### Items in flight: `--concurrency N --ordering unordered` (one partition, 100 ms per item)", "",
+                  "| N | items | time, whole process | speed-up over N = 1 |", "|---|---|---|---|"]
+        for c in s["concurrency"]:
+            lines.append(f'| {c["concurrency"]} | {c["n"]:,} | {fmt(c["seconds"])} s | {fmt(c["speedup"])} |')
+        lines += ["", "Each run is a whole process, JVM start and group join included, so the speed-up at large N is "
+                      "bounded by that fixed cost as much as by the work."]
     lat = s["latency"]
     if lat["queue"] is None and lat["kafka"] is None:
         return "\n".join(lines + share(s))
