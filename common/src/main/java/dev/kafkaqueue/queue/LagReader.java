@@ -8,17 +8,12 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Reads a group's committed offsets and a topic's log offsets with the Admin client, the same calls
@@ -31,6 +26,7 @@ public final class LagReader implements GroupLagReader {
 
     private final Admin admin;
     private final Duration requestTimeout;
+    private final TopicOffsets offsets;
 
     /**
      * @param admin          the admin client to use; the caller closes it
@@ -39,19 +35,20 @@ public final class LagReader implements GroupLagReader {
     public LagReader(Admin admin, Duration requestTimeout) {
         this.admin = admin;
         this.requestTimeout = requestTimeout;
+        this.offsets = new TopicOffsets(admin, requestTimeout);
     }
 
     /** A full snapshot: partitions (including ones added since the last call), offsets and group membership. */
     @Override
     public LagSnapshot snapshot(String topic, String group)
             throws InterruptedException, ExecutionException, TimeoutException {
-        List<TopicPartition> partitions = partitions(topic);
+        List<TopicPartition> partitions = offsets.partitions(topic);
         if (partitions.isEmpty()) {
             return new LagSnapshot(topic, group, false, List.of(), 0, "Unknown");
         }
         Map<TopicPartition, OffsetAndMetadata> committed = committedWithMetadata(group, topic);
-        Map<TopicPartition, Long> start = offsets(partitions, OffsetSpec.earliest());
-        Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
+        Map<TopicPartition, Long> start = offsets.of(partitions, OffsetSpec.earliest());
+        Map<TopicPartition, Long> end = offsets.of(partitions, OffsetSpec.latest());
         List<PartitionLag> lags = new ArrayList<>(partitions.size());
         for (TopicPartition tp : partitions) {
             OffsetAndMetadata commit = committed.get(tp);
@@ -84,34 +81,6 @@ public final class LagReader implements GroupLagReader {
             }
         });
         return committed;
-    }
-
-    private List<TopicPartition> partitions(String topic)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        try {
-            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).get(topic);
-            return description.partitions().stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .sorted((a, b) -> Integer.compare(a.partition(), b.partition()))
-                    .toList();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return List.of();
-            }
-            throw e;
-        }
-    }
-
-    private Map<TopicPartition, Long> offsets(List<TopicPartition> partitions, OffsetSpec spec)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        Map<TopicPartition, OffsetSpec> request = partitions.stream()
-                .collect(Collectors.toMap(Function.identity(), tp -> spec));
-        Map<TopicPartition, ListOffsetsResultInfo> result = admin.listOffsets(request).all()
-                .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        Map<TopicPartition, Long> offsets = new HashMap<>();
-        result.forEach((tp, info) -> offsets.put(tp, info.offset()));
-        return offsets;
     }
 
     private ConsumerGroupDescription describe(String group)

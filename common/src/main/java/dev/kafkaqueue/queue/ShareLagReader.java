@@ -8,18 +8,14 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Reads a share group's progress on a topic with {@code Admin.listShareGroupOffsets}, the call
@@ -59,6 +55,7 @@ public final class ShareLagReader implements GroupLagReader {
     private final Admin admin;
     private final PartitionTail tail;
     private final Duration requestTimeout;
+    private final TopicOffsets offsets;
 
     /**
      * @param admin          the admin client to use; the caller closes it
@@ -69,6 +66,7 @@ public final class ShareLagReader implements GroupLagReader {
         this.admin = admin;
         this.tail = tail;
         this.requestTimeout = requestTimeout;
+        this.offsets = new TopicOffsets(admin, requestTimeout);
     }
 
     @Override
@@ -100,11 +98,11 @@ public final class ShareLagReader implements GroupLagReader {
     @Override
     public Map<TopicPartition, Long> committed(String group, String topic)
             throws InterruptedException, ExecutionException, TimeoutException {
-        List<TopicPartition> partitions = partitions(topic);
+        List<TopicPartition> partitions = offsets.partitions(topic);
         if (partitions.isEmpty()) {
             return Map.of();
         }
-        Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
+        Map<TopicPartition, Long> end = offsets.of(partitions, OffsetSpec.latest());
         Map<TopicPartition, Long> committed = new HashMap<>();
         shareOffsets(group, topic).forEach((tp, info) -> {
             Long spso = spso(info);
@@ -123,13 +121,13 @@ public final class ShareLagReader implements GroupLagReader {
     }
 
     private State read(String topic, String group) throws InterruptedException, ExecutionException, TimeoutException {
-        List<TopicPartition> partitions = partitions(topic);
+        List<TopicPartition> partitions = offsets.partitions(topic);
         if (partitions.isEmpty()) {
             return new State(List.of(), Map.of(), Map.of(), Map.of(), Map.of());
         }
         Map<TopicPartition, SharePartitionOffsetInfo> share = shareOffsets(group, topic);
-        Map<TopicPartition, Long> start = offsets(partitions, OffsetSpec.earliest());
-        Map<TopicPartition, Long> end = offsets(partitions, OffsetSpec.latest());
+        Map<TopicPartition, Long> start = offsets.of(partitions, OffsetSpec.earliest());
+        Map<TopicPartition, Long> end = offsets.of(partitions, OffsetSpec.latest());
         // Only partitions whose every record is finished can be closed; only their tails are read. The broker's lag
         // says so, not the SPSO: measured on 4.3.1, the SPSO it reports can stay below the end offset for good
         // (19 of 21 with lag 0) while the records after it are acknowledged.
@@ -176,33 +174,6 @@ public final class ShareLagReader implements GroupLagReader {
             }
             throw e;
         }
-    }
-
-    private List<TopicPartition> partitions(String topic)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        try {
-            return admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).get(topic).partitions().stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .sorted((a, b) -> Integer.compare(a.partition(), b.partition()))
-                    .toList();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return List.of();
-            }
-            throw e;
-        }
-    }
-
-    private Map<TopicPartition, Long> offsets(List<TopicPartition> partitions, OffsetSpec spec)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        Map<TopicPartition, OffsetSpec> request = partitions.stream()
-                .collect(Collectors.toMap(Function.identity(), tp -> spec));
-        Map<TopicPartition, ListOffsetsResultInfo> result = admin.listOffsets(request).all()
-                .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        Map<TopicPartition, Long> offsets = new HashMap<>();
-        result.forEach((tp, info) -> offsets.put(tp, info.offset()));
-        return offsets;
     }
 
     private ShareGroupDescription describe(String group)

@@ -1,0 +1,59 @@
+package dev.kafkaqueue.queue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/** A topic's partitions and their offsets, as both lag readers ask the cluster for them. */
+final class TopicOffsets {
+
+    private final Admin admin;
+    private final Duration requestTimeout;
+
+    TopicOffsets(Admin admin, Duration requestTimeout) {
+        this.admin = admin;
+        this.requestTimeout = requestTimeout;
+    }
+
+    /** The topic's partitions in order, described afresh (partitions added later count); none if it is missing. */
+    List<TopicPartition> partitions(String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            return description.partitions().stream()
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .sorted((a, b) -> Integer.compare(a.partition(), b.partition()))
+                    .toList();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return List.of();
+            }
+            throw e;
+        }
+    }
+
+    /** The offset {@code spec} names (earliest, latest) of each partition. */
+    Map<TopicPartition, Long> of(List<TopicPartition> partitions, OffsetSpec spec)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<TopicPartition, OffsetSpec> request = partitions.stream()
+                .collect(Collectors.toMap(Function.identity(), tp -> spec));
+        Map<TopicPartition, ListOffsetsResultInfo> result = admin.listOffsets(request).all()
+                .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        result.forEach((tp, info) -> offsets.put(tp, info.offset()));
+        return offsets;
+    }
+}
