@@ -1,5 +1,6 @@
 package dev.kafkaqueue.consumer;
 
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -16,17 +17,23 @@ final class Commits implements TaskDone.Committer {
 
     private final Consumer<byte[], byte[]> kafka;
     private final Wakeups wakeups;
+    private final Duration timeout;
 
-    Commits(Consumer<byte[], byte[]> kafka, Wakeups wakeups) {
+    /**
+     * @param timeout the longest a synchronous commit may hold the poll thread: well under
+     *                {@code max.poll.interval.ms}, which is also how long a rebalance waits for this member
+     */
+    Commits(Consumer<byte[], byte[]> kafka, Wakeups wakeups, Duration timeout) {
         this.kafka = kafka;
         this.wakeups = wakeups;
+        this.timeout = timeout;
     }
 
     @Override
     public boolean commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
         try {
             wakeups.call(() -> {
-                kafka.commitSync(offsets);
+                kafka.commitSync(offsets, timeout);
                 return null;
             });
             return true;

@@ -130,7 +130,7 @@ final class QueueConsumer {
     private int run(Consumer<byte[], byte[]> kafka, DeadLetters writer) {
         metrics.bind(kafka);
         TaskDone taskDone = new TaskDone(settings.commitMode(), settings.commitInterval(),
-                new Commits(kafka, wakeups), dedup::flush);
+                new Commits(kafka, wakeups, blockingLimit(settings)), dedup::flush);
         RecordHandler.AfterRecord after = settings.commitMode().workerAwaitsCommit()
                 ? task -> awaitCommit(taskDone, task)
                 : task -> { };
@@ -238,7 +238,7 @@ final class QueueConsumer {
             return taskDone.idle() && closure.closedLocally(kafka.assignment());
         }
         taskDone.commitNow(); // the check reads the group's commits, ours included
-        return wakeups.call(() -> closure.runClosed(kafka, settings.topic(), settings.connectTimeout()));
+        return wakeups.call(() -> closure.runClosed(kafka, settings.topic(), blockingLimit(settings)));
     }
 
     /** Per-record mode: the worker waits for its record's commit before it takes the next one. */
@@ -260,6 +260,15 @@ final class QueueConsumer {
         Object configured = settings.client().clientProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
         long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString().trim());
         return Duration.ofMillis(Math.min(30_000, maxPollInterval / 2));
+    }
+
+    /**
+     * The longest one blocking call may hold the poll thread (a commit, a closure check): {@code --connect-timeout},
+     * but never more than half of {@code max.poll.interval.ms}, or a rebalance would time this member out.
+     */
+    static Duration blockingLimit(ConsumerSettings settings) {
+        Duration half = inHandWait(settings);
+        return settings.connectTimeout().compareTo(half) < 0 ? settings.connectTimeout() : half;
     }
 
     /** How long the poll thread waits for a full backlog before it pauses the partition: well inside the poll limit. */

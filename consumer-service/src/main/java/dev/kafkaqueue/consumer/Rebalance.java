@@ -73,8 +73,7 @@ final class Rebalance implements ConsumerRebalanceListener {
             log.warn("Cannot read the closures of {}: {}", partitions, e.toString());
         }
         for (TopicPartition tp : partitions) {
-            OffsetAndMetadata offset = committed.get(tp);
-            taskDone.assigned(tp, offset == null ? null : offset.metadata());
+            taskDone.assigned(tp, committed.get(tp));
         }
         log.info("Assigned {}", partitions);
     }

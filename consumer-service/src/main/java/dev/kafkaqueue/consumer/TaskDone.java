@@ -61,9 +61,20 @@ final class TaskDone {
         this.nextCommitNanos = System.nanoTime() + intervalNanos;
     }
 
-    /** Starts tracking a newly assigned partition, whose committed offset carries {@code metadata}. */
-    void assigned(TopicPartition tp, String metadata) {
-        partitions.put(tp, new PartitionProgress(tp, metadata == null ? RunClosure.OPEN : metadata));
+    /**
+     * Starts tracking a newly assigned partition.
+     *
+     * @param committed its committed offset, or null if the group has none
+     */
+    void assigned(TopicPartition tp, OffsetAndMetadata committed) {
+        PartitionProgress partition = new PartitionProgress(tp,
+                committed == null || committed.metadata() == null ? RunClosure.OPEN : committed.metadata());
+        if (committed != null) {
+            // Already committed: only a move past it (a transaction marker, a finished record) is worth a commit.
+            partition.committable = committed.offset();
+            partition.requested = committed.offset();
+        }
+        partitions.put(tp, partition);
     }
 
     /** A record fetched by the poll: a task to hand to a worker. */
@@ -92,7 +103,8 @@ final class TaskDone {
             Task last = partition.inFlight.peekLast();
             if (last != null) {
                 last.nextOffset = Math.max(last.nextOffset, next.offset());
-            } else if (next.offset() > partition.committable) {
+            } else if (partition.committable >= 0 && next.offset() > partition.committable) {
+                // Only past what this member finished or found committed: nothing to say for an untouched partition.
                 partition.committable = next.offset();
                 partition.leaderEpoch = next.leaderEpoch();
             }

@@ -70,7 +70,7 @@ class TaskDoneTest {
     @Test
     void aDeadLetteredRecordKeepsThePartitionsClosureAsItWas() {
         TaskDone done = batch(Duration.ofNanos(1));
-        done.assigned(P0, "kafka-queue:pill:r1:5");
+        done.assigned(P0, new OffsetAndMetadata(7, Optional.empty(), "kafka-queue:pill:r1:5"));
         List<Task> tasks = track(done, P0, 7);
 
         tasks.get(0).done(null);
@@ -84,14 +84,26 @@ class TaskDoneTest {
         TaskDone done = batch(Duration.ofNanos(1));
         List<Task> tasks = track(done, P0, 5);
         done.positions(Map.of(P0, new OffsetAndMetadata(7), P1, new OffsetAndMetadata(3)));
-        done.assigned(P1, null);
-        done.positions(Map.of(P1, new OffsetAndMetadata(3))); // only a marker was fetched on P1
+        done.assigned(P1, new OffsetAndMetadata(2)); // committed before a restart; a marker sits at 2
+        done.positions(Map.of(P1, new OffsetAndMetadata(3))); // only the marker was fetched on P1
 
         finish(tasks, 0);
         done.maybeCommit();
 
         assertThat(lastCommitted(P0)).isEqualTo(7);
         assertThat(lastCommitted(P1)).isEqualTo(3);
+    }
+
+    @Test
+    void aPartitionWithNothingFinishedOrCommittedIsNotCommitted() {
+        TaskDone done = batch(Duration.ofNanos(1));
+        done.assigned(P1, null);
+        done.positions(Map.of(P1, new OffsetAndMetadata(0))); // an empty partition, polled
+
+        done.maybeCommit();
+        done.commitNow();
+
+        assertThat(commits).isEmpty();
     }
 
     @Test
