@@ -28,9 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 class LongWorkIT {
 
     private static final int ITEMS = 3;
-    private static final int WORK_MS = 4_000;
-    /** Half an item's work: every item outlasts it twice over. */
-    private static final int MAX_POLL_INTERVAL_MS = 2_000;
+    private static final int WORK_MS = 8_000;
+    /**
+     * Under an item's work: every item outlasts it. Not shorter: an idle member's closure check (a blocking
+     * {@code committed()} on the poll thread) must leave it time to rejoin a rebalance.
+     */
+    private static final int MAX_POLL_INTERVAL_MS = 6_000;
 
     @RegisterExtension
     final TestQueue queue = new TestQueue();
