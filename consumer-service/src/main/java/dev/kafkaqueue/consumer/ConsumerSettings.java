@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * Everything the consumer service needs, parsed and checked once at startup.
@@ -81,5 +82,30 @@ record ConsumerSettings(QueueAddress queue, Duration work, CommitMode commitMode
     /** The consumer group. */
     String group() {
         return queue.group();
+    }
+
+    /**
+     * How long a revoke waits for the items in hand of the partitions leaving: half of {@code max.poll.interval.ms},
+     * which is also the rebalance's deadline for this member, and at most 30 s. Past it, those items' offsets stay
+     * uncommitted and the new owner redelivers them.
+     */
+    Duration inHandWait() {
+        Object configured = client().clientProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString().trim());
+        return Duration.ofMillis(Math.min(30_000, maxPollInterval / 2));
+    }
+
+    /**
+     * The longest one blocking call may hold the poll thread (a commit, a closure check): {@code --connect-timeout},
+     * but never more than half of {@code max.poll.interval.ms}, or a rebalance would time this member out.
+     */
+    Duration blockingLimit() {
+        Duration half = inHandWait();
+        return connectTimeout().compareTo(half) < 0 ? connectTimeout() : half;
+    }
+
+    /** How long the poll thread waits for a full backlog before it pauses the partition: well inside the poll limit. */
+    Duration throttlePatience() {
+        return Duration.ofMillis(Math.min(1_000, inHandWait().toMillis() / 2));
     }
 }

@@ -130,7 +130,7 @@ final class QueueConsumer {
     private int run(Consumer<byte[], byte[]> kafka, DeadLetters writer) {
         metrics.bind(kafka);
         TaskDone taskDone = new TaskDone(settings.commitMode(), settings.commitInterval(),
-                new Commits(kafka, wakeups, blockingLimit(settings)), dedup::flush);
+                new Commits(kafka, wakeups, settings.blockingLimit()), dedup::flush);
         RecordHandler.AfterRecord after = settings.commitMode().workerAwaitsCommit()
                 ? task -> awaitCommit(taskDone, task)
                 : task -> { };
@@ -141,9 +141,9 @@ final class QueueConsumer {
         if (!wakeups.running()) {
             workers.stop(); // a signal that came before the pool existed
         }
-        Throttle throttle = new Throttle(MAX_IN_FLIGHT, throttlePatience(settings));
+        Throttle throttle = new Throttle(MAX_IN_FLIGHT, settings.throttlePatience());
         kafka.subscribe(List.of(settings.topic()), new Rebalance(kafka, taskDone, workers, closure, throttle, wakeups,
-                settings.connectTimeout(), inHandWait(settings)));
+                settings.connectTimeout(), settings.inHandWait()));
         String reason;
         try {
             reason = loop(kafka, taskDone, workers, handler, throttle);
@@ -238,7 +238,7 @@ final class QueueConsumer {
             return taskDone.idle() && closure.closedLocally(kafka.assignment());
         }
         taskDone.commitNow(); // the check reads the group's commits, ours included
-        return wakeups.call(() -> closure.runClosed(kafka, settings.topic(), blockingLimit(settings)));
+        return wakeups.call(() -> closure.runClosed(kafka, settings.topic(), settings.blockingLimit()));
     }
 
     /** Per-record mode: the worker waits for its record's commit before it takes the next one. */
@@ -249,31 +249,6 @@ final class QueueConsumer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /**
-     * How long a revoke waits for the items in hand of the partitions leaving: half of {@code max.poll.interval.ms},
-     * which is also the rebalance's deadline for this member, and at most 30 s. Past it, those items' offsets stay
-     * uncommitted and the new owner redelivers them.
-     */
-    static Duration inHandWait(ConsumerSettings settings) {
-        Object configured = settings.client().clientProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
-        long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString().trim());
-        return Duration.ofMillis(Math.min(30_000, maxPollInterval / 2));
-    }
-
-    /**
-     * The longest one blocking call may hold the poll thread (a commit, a closure check): {@code --connect-timeout},
-     * but never more than half of {@code max.poll.interval.ms}, or a rebalance would time this member out.
-     */
-    static Duration blockingLimit(ConsumerSettings settings) {
-        Duration half = inHandWait(settings);
-        return settings.connectTimeout().compareTo(half) < 0 ? settings.connectTimeout() : half;
-    }
-
-    /** How long the poll thread waits for a full backlog before it pauses the partition: well inside the poll limit. */
-    static Duration throttlePatience(ConsumerSettings settings) {
-        return Duration.ofMillis(Math.min(1_000, inHandWait(settings).toMillis() / 2));
     }
 
     /** The consumer's client properties, with a reason for every setting that is not a default. */
