@@ -1,5 +1,6 @@
 package dev.kafkaqueue.consumer;
 
+import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -18,15 +19,18 @@ final class Commits implements TaskDone.Committer {
     private final Consumer<byte[], byte[]> kafka;
     private final Wakeups wakeups;
     private final Duration timeout;
+    private final Counter committed;
 
     /**
-     * @param timeout the longest a synchronous commit may hold the poll thread: well under
-     *                {@code max.poll.interval.ms}, which is also how long a rebalance waits for this member
+     * @param timeout   the longest a synchronous commit may hold the poll thread: well under
+     *                  {@code max.poll.interval.ms}, which is also how long a rebalance waits for this member
+     * @param committed counts each commit once the broker accepted it, as Kafka's own {@code commit-total} does
      */
-    Commits(Consumer<byte[], byte[]> kafka, Wakeups wakeups, Duration timeout) {
+    Commits(Consumer<byte[], byte[]> kafka, Wakeups wakeups, Duration timeout, Counter committed) {
         this.kafka = kafka;
         this.wakeups = wakeups;
         this.timeout = timeout;
+        this.committed = committed;
     }
 
     @Override
@@ -36,6 +40,7 @@ final class Commits implements TaskDone.Committer {
                 kafka.commitSync(offsets, timeout);
                 return null;
             });
+            committed.increment();
             return true;
         } catch (RetriableException e) {
             // The broker is slow or away: the next commit carries these offsets.
@@ -50,8 +55,10 @@ final class Commits implements TaskDone.Committer {
 
     @Override
     public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable failed) {
-        kafka.commitAsync(offsets, (committed, error) -> {
-            if (error != null) {
+        kafka.commitAsync(offsets, (done, error) -> {
+            if (error == null) {
+                committed.increment();
+            } else {
                 log.warn("Commit of {} failed, will retry with the next one: {}", offsets.keySet(), error.toString());
                 failed.run();
             }

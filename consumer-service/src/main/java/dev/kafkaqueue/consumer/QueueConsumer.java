@@ -130,7 +130,7 @@ final class QueueConsumer {
     private int run(Consumer<byte[], byte[]> kafka, DeadLetters writer) {
         metrics.bind(kafka);
         TaskDone taskDone = new TaskDone(settings.commitMode(), settings.commitInterval(),
-                new Commits(kafka, wakeups, settings.blockingLimit()), dedup::flush);
+                new Commits(kafka, wakeups, settings.blockingLimit(), commitCounter), dedup::flush);
         RecordHandler.AfterRecord after = settings.commitMode().workerAwaitsCommit()
                 ? task -> awaitCommit(taskDone, task)
                 : task -> { };
@@ -200,7 +200,6 @@ final class QueueConsumer {
             taskDone.positions(records.nextOffsets());
             throttle.apply(kafka, taskDone, records.partitions(), () -> !wakeups.running());
             taskDone.maybeCommit();
-            commitCounter.increment(taskDone.commits() - commitCounter.count());
             if (settings.count() > 0 && handler.processed() >= settings.count()) {
                 return "count reached";
             }

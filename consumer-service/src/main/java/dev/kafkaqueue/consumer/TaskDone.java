@@ -43,7 +43,6 @@ final class TaskDone {
     private final Runnable beforeCommit;
     private final Map<TopicPartition, PartitionProgress> partitions = new HashMap<>();
     private long nextCommitNanos;
-    private long commits;
     /** An asynchronous commit was sent since the last synchronous one. */
     private boolean asyncPending;
 
@@ -142,7 +141,6 @@ final class TaskDone {
                         beforeCommit.run();
                         committer.commitAsync(offsets, () -> offsets.keySet().forEach(this::resend));
                         asyncPending = true;
-                        commits++;
                     }
                 }
             }
@@ -193,11 +191,6 @@ final class TaskDone {
             }
         }
         wakeWaiters();
-    }
-
-    /** Offset commits sent so far. */
-    long commits() {
-        return commits;
     }
 
     /**
@@ -256,7 +249,6 @@ final class TaskDone {
             return;
         }
         asyncPending = false; // a synchronous commit completes the asynchronous ones sent before it
-        commits++;
         offsets.forEach((tp, offset) -> {
             PartitionProgress partition = partitions.get(tp);
             if (partition != null) {
