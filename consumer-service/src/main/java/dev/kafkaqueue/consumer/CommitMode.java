@@ -11,8 +11,8 @@ import picocli.CommandLine;
  */
 enum CommitMode {
     /**
-     * Asynchronous commits at least every {@code --commit-interval}, and whenever nothing is left in flight. The
-     * default: a crash redoes about one interval of work.
+     * Asynchronous commits at least every {@code --commit-interval}, and at once when the queue is drained (nothing
+     * left in flight or to fetch). The default: a crash redoes about one interval of work.
      */
     BATCH("batch"),
     /**

@@ -136,7 +136,12 @@ final class QueueConsumer {
                 : task -> { };
         RecordHandler handler = new RecordHandler(closure, dedup, retrying, writer, items, meters, settings.count(),
                 after);
-        WorkPool workers = new WorkPool(settings.concurrency(), settings.ordering(), handler, wakeups::nudge);
+        // A drained backlog is worth waking the poll thread for only when the queue is empty: then join waits for it.
+        WorkPool workers = new WorkPool(settings.concurrency(), settings.ordering(), handler, () -> {
+            if (taskDone.caughtUp()) {
+                wakeups.nudge();
+            }
+        });
         pool = workers;
         if (!wakeups.running()) {
             workers.stop(); // a signal that came before the pool existed
@@ -198,6 +203,7 @@ final class QueueConsumer {
             workers.submit(tasks);
             tasks.clear();
             taskDone.positions(records.nextOffsets());
+            taskDone.caughtUp(caughtUp(kafka));
             throttle.apply(kafka, taskDone, records.partitions(), () -> !wakeups.running());
             taskDone.maybeCommit();
             if (settings.count() > 0 && handler.processed() >= settings.count()) {
@@ -229,6 +235,16 @@ final class QueueConsumer {
             taskDone.maybeCommit();
             kafka.pause(kafka.assignment()); // partitions a rebalance just assigned stay unfetched too
         }
+    }
+
+    /** True when the last fetches left no partition behind its end (a lag not yet known counts as none). */
+    private static boolean caughtUp(Consumer<?, ?> kafka) {
+        for (TopicPartition tp : kafka.assignment()) {
+            if (kafka.currentLag(tp).orElse(0) > 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True when the work this consumer could still receive is done: every partition is closed by a pill. */

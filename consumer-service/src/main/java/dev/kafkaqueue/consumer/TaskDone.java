@@ -19,9 +19,10 @@ import org.apache.kafka.common.TopicPartition;
  * <em>contiguous finished prefix</em>, whatever order the workers finish in. The commit carries the partition's
  * closure metadata as of that prefix, so a pill closes its partition only once every earlier record is finished.
  *
- * <p>The {@link CommitMode} decides when: {@code batch} commits asynchronously at least every commit interval and
- * whenever nothing is left in flight; {@code per-record} commits synchronously as soon as a record finishes, and the
- * worker waits for that commit before it takes the next record; {@code none} never commits.
+ * <p>The {@link CommitMode} decides when: {@code batch} commits asynchronously at least every commit interval, and at
+ * once when the queue is drained (nothing left in flight and nothing left to fetch: join is waiting for that
+ * commit); {@code per-record} commits synchronously as soon as a record finishes, and the worker waits for that
+ * commit before it takes the next record; {@code none} never commits.
  *
  * <p>Only the poll thread calls this class, except {@link #awaitCommitted(Task, BooleanSupplier)}
  * and {@link Task#done(String)}, which workers call.
@@ -45,6 +46,12 @@ final class TaskDone {
     private long nextCommitNanos;
     /** An asynchronous commit was sent since the last synchronous one. */
     private boolean asyncPending;
+    /**
+     * The last poll left nothing to fetch: every partition's lag was zero (or not yet known). Until then a drained
+     * backlog is only a pause between two polls, not worth a commit of its own. Written by the poll thread, read by
+     * workers.
+     */
+    private volatile boolean caughtUp = true;
 
     /**
      * @param mode         when to commit
@@ -126,6 +133,20 @@ final class TaskDone {
         return true;
     }
 
+    /**
+     * Whether the fetcher has caught up with the log end, after each poll. While it has not, the workers' backlog
+     * empties between two polls many times a second; committing each time would cost the broker a commit per poll
+     * and tell join nothing, since lag is not zero yet.
+     */
+    void caughtUp(boolean caughtUp) {
+        this.caughtUp = caughtUp;
+    }
+
+    /** True when the last poll left nothing to fetch: a drained backlog then means the queue is empty. Any thread. */
+    boolean caughtUp() {
+        return caughtUp;
+    }
+
     /** Commits when the mode's policy says so; the poll loop calls this after every poll. */
     void maybeCommit() {
         switch (mode) {
@@ -134,7 +155,7 @@ final class TaskDone {
             case BATCH -> {
                 long now = System.nanoTime();
                 partitions.values().forEach(PartitionProgress::advance);
-                if (now - nextCommitNanos >= 0 || idle()) {
+                if (now - nextCommitNanos >= 0 || (caughtUp && idle())) {
                     nextCommitNanos = now + intervalNanos;
                     Map<TopicPartition, OffsetAndMetadata> offsets = advanceAll();
                     if (!offsets.isEmpty()) {

@@ -121,6 +121,21 @@ class TaskDoneTest {
     }
 
     @Test
+    void aBacklogDrainedBetweenTwoPollsWaitsForTheIntervalUntilTheFetcherHasCaughtUp() {
+        TaskDone done = batch(Duration.ofHours(1));
+        List<Task> tasks = track(done, P0, 0, 1);
+        finish(tasks, 0, 1);
+
+        done.caughtUp(false); // more records wait to be fetched: the queue is not empty
+        done.maybeCommit();
+        assertThat(commits).isEmpty();
+
+        done.caughtUp(true); // the last poll reached the end: the drained queue is worth a commit at once
+        done.maybeCommit();
+        assertThat(lastCommitted(P0)).isEqualTo(2);
+    }
+
+    @Test
     void withoutTaskDoneNothingIsEverCommitted() {
         TaskDone done = new TaskDone(CommitMode.NONE, Duration.ofNanos(1), committer, () -> flushes++);
         finish(track(done, P0, 0, 1), 0, 1);
