@@ -14,29 +14,30 @@ final class Timestamps {
     }
 
     /**
-     * Parses {@code Instant#toString()}'s own form, {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}; returns null for any other
-     * text, which the caller then hands to {@link Instant#parse}. The same instant as {@code Instant.parse} either way.
+     * Parses {@code Instant#toString()}'s own form, {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z}, from the ASCII bytes
+     * {@code bytes[from, to)}; returns null for any other text, which the caller then hands to {@link Instant#parse}.
+     * The same instant as {@code Instant.parse} either way.
      */
-    static Instant parseCanonical(String text) {
-        int length = text.length();
-        if (length < 20 || length == 21 || length > 30 || text.charAt(4) != '-' || text.charAt(7) != '-'
-                || text.charAt(10) != 'T' || text.charAt(13) != ':' || text.charAt(16) != ':'
-                || text.charAt(length - 1) != 'Z') {
+    static Instant parseCanonical(byte[] bytes, int from, int to) {
+        int length = to - from;
+        if (from < 0 || to > bytes.length || length < 20 || length == 21 || length > 30 || bytes[from + 4] != '-'
+                || bytes[from + 7] != '-' || bytes[from + 10] != 'T' || bytes[from + 13] != ':'
+                || bytes[from + 16] != ':' || bytes[to - 1] != 'Z') {
             return null;
         }
-        int year = digits(text, 0, 4);
-        int month = digits(text, 5, 2);
-        int day = digits(text, 8, 2);
-        int hour = digits(text, 11, 2);
-        int minute = digits(text, 14, 2);
-        int second = digits(text, 17, 2);
+        int year = digits(bytes, from, 4);
+        int month = digits(bytes, from + 5, 2);
+        int day = digits(bytes, from + 8, 2);
+        int hour = digits(bytes, from + 11, 2);
+        int minute = digits(bytes, from + 14, 2);
+        int second = digits(bytes, from + 17, 2);
         int nano = 0;
         if (length > 20) {
             int fraction = length - 21;
-            if (text.charAt(19) != '.') {
+            if (bytes[from + 19] != '.') {
                 return null;
             }
-            int value = digits(text, 20, fraction);
+            int value = digits(bytes, from + 20, fraction);
             if (value < 0) {
                 return null;
             }
@@ -54,11 +55,11 @@ final class Timestamps {
         }
     }
 
-    /** The decimal number in {@code text[from, from + count)}, or -1 if a character is not a digit. */
-    private static int digits(String text, int from, int count) {
+    /** The decimal number in {@code bytes[from, from + count)}, or -1 if a byte is not a digit. */
+    private static int digits(byte[] bytes, int from, int count) {
         int value = 0;
         for (int i = from; i < from + count; i++) {
-            char c = text.charAt(i);
+            byte c = bytes[i];
             if (c < '0' || c > '9') {
                 return -1;
             }

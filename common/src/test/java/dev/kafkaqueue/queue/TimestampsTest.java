@@ -2,6 +2,7 @@ package dev.kafkaqueue.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ class TimestampsTest {
             Instant instant = Instant.ofEpochSecond(random.nextLong(-62_000_000_000L, 253_000_000_000L),
                     random.nextInt(4) == 0 ? 0 : random.nextInt(1_000_000_000));
             String text = instant.toString();
-            assertThat(Timestamps.parseCanonical(text)).as(text).isEqualTo(Instant.parse(text));
+            assertThat(parse(text)).as(text).isEqualTo(Instant.parse(text));
         }
     }
 
@@ -27,6 +28,18 @@ class TimestampsTest {
         "2026-11-24T09:00:00.Z", "2026-11-24T09:00:00.1234567890Z", "2026-11-24T09:00:00+01:00",
         "+12026-11-24T09:00:00Z", "2026-11-24T23:59:60Z", "2026-1a-24T09:00:00Z"})
     void declinesAnythingElse(String text) {
-        assertThat(Timestamps.parseCanonical(text)).isNull();
+        assertThat(parse(text)).isNull();
+    }
+
+    @Test
+    void readsOnlyTheBytesItIsGiven() {
+        byte[] framed = "\"2026-11-24T09:00:00.5Z\"".getBytes(StandardCharsets.US_ASCII);
+        assertThat(Timestamps.parseCanonical(framed, 1, framed.length - 1))
+                .isEqualTo(Instant.parse("2026-11-24T09:00:00.5Z"));
+    }
+
+    private static Instant parse(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return Timestamps.parseCanonical(bytes, 0, bytes.length);
     }
 }
