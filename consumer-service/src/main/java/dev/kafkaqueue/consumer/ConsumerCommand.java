@@ -139,22 +139,23 @@ final class ConsumerCommand implements Callable<Integer> {
         } else {
             QueueConsumer.consumerProperties(settings);
         }
+        // One Admin client for the run: the start-up checks, then the end-of-run checks (RunClosure.EndOffsets).
         try (Admin admin = Admin.create(settings.client().clientProperties())) {
             Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
             if (!TopicWait.untilCreated(admin, queue.topic(), settings.connectTimeout())) {
                 return ExitCode.OK; // a signal ended the wait before there was anything to consume
             }
-        }
-        try (DedupWindow dedup = settings.appliedLog()
-                        .map(file -> DedupWindow.open(file, settings.dedupWindow()))
-                        .orElseGet(() -> DedupWindow.inMemory(settings.dedupWindow()));
-             ServiceMetrics metrics = ServiceMetrics.start("consumer", queue, port)) {
-            if (groupType.isShare()) {
-                ShareQueueConsumer share = ShareQueueConsumer.create(settings, processor, dedup, metrics);
-                return GracefulShutdown.run(share::stop, Duration.ofSeconds(20), share::run);
+            try (DedupWindow dedup = settings.appliedLog()
+                            .map(file -> DedupWindow.open(file, settings.dedupWindow()))
+                            .orElseGet(() -> DedupWindow.inMemory(settings.dedupWindow()));
+                 ServiceMetrics metrics = ServiceMetrics.start("consumer", queue, port)) {
+                if (groupType.isShare()) {
+                    ShareQueueConsumer share = ShareQueueConsumer.create(settings, processor, dedup, metrics);
+                    return GracefulShutdown.run(share::stop, Duration.ofSeconds(20), share::run);
+                }
+                QueueConsumer consumer = QueueConsumer.create(settings, processor, dedup, admin, metrics);
+                return GracefulShutdown.run(consumer::stop, Duration.ofSeconds(20), consumer::run);
             }
-            QueueConsumer consumer = QueueConsumer.create(settings, processor, dedup, metrics);
-            return GracefulShutdown.run(consumer::stop, Duration.ofSeconds(20), consumer::run);
         }
     }
 

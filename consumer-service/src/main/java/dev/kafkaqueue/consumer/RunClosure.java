@@ -9,12 +9,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +60,39 @@ final class RunClosure {
             } catch (RuntimeException e) {
                 return Optional.empty(); // someone else's metadata: not a closure
             }
+        }
+    }
+
+    /**
+     * Where the check reads the partitions' ends (the last stable offsets, as a {@code read_committed} consumer sees
+     * them). In a consumer this is an Admin client, not the consumer itself: the broker answers a connection's
+     * requests in order, and the consumer's own connection usually waits on a fetch the broker holds for up to
+     * {@code fetch.max.wait.ms} once the partition is read to its end: exactly when the check runs.
+     */
+    interface EndOffsets {
+        /** The end offset of each partition; throws a {@link RetriableException} when it cannot say now. */
+        Map<TopicPartition, Long> read(Set<TopicPartition> partitions, Duration timeout);
+
+        /** Through an Admin client, which has connections of its own. */
+        static EndOffsets of(Admin admin) {
+            return (partitions, timeout) -> {
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+                try {
+                    Map<TopicPartition, Long> ends = new HashMap<>();
+                    admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                            .forEach((tp, info) -> ends.put(tp, info.offset()));
+                    return ends;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptException(e);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new TimeoutException("no end offsets for " + partitions + " within " + timeout);
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof KafkaException kafka ? kafka : new KafkaException(e.getCause());
+                }
+            };
         }
     }
 
@@ -125,10 +167,10 @@ final class RunClosure {
 
     /**
      * True when the work a consumer of the group could still receive is done: every partition of the topic is
-     * committed up to its end, past a pill of a run this consumer works on. Two small requests; the poll thread calls
-     * it when idle or after a pill, never per record.
+     * committed up to its end, past a pill of a run this consumer works on. Two small requests (the partitions come
+     * from the consumer's metadata); the poll thread calls it when idle or after a pill, never per record.
      */
-    boolean runClosed(Consumer<?, ?> consumer, String topic, Duration timeout) {
+    boolean runClosed(Consumer<?, ?> consumer, EndOffsets endOffsets, String topic, Duration timeout) {
         try {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
             if (infos == null || infos.isEmpty()) {
@@ -138,10 +180,11 @@ final class RunClosure {
                     .map(info -> new TopicPartition(info.topic(), info.partition()))
                     .collect(Collectors.toSet());
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(all, timeout);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(all, timeout);
+            Map<TopicPartition, Long> ends = endOffsets.read(all, timeout);
             return all.stream().allMatch(tp -> {
                 OffsetAndMetadata offset = committed.get(tp);
-                return closes(offset) && offset.offset() >= ends.get(tp);
+                Long end = ends.get(tp);
+                return closes(offset) && end != null && offset.offset() >= end;
             });
         } catch (RetriableException e) {
             log.info("Cannot check the group's closures yet: {}", e.toString());

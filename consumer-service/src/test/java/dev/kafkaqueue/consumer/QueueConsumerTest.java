@@ -138,7 +138,7 @@ class QueueConsumerTest {
         givenRecords(item(0), record(new byte[0]), item(1), pill());
         QueueConsumer consumer = new QueueConsumer(settings(CommitMode.PER_RECORD, 0), item -> processed.add(item.id()),
                 DedupWindow.inMemory(100), () -> kafka,
-                () -> new DeadLetters(failing, TOPIC + ".DLT", Duration.ofSeconds(1)), metrics);
+                () -> new DeadLetters(failing, TOPIC + ".DLT", Duration.ofSeconds(1)), kafka::endOffsets, metrics);
         failing.sendException = new TopicAuthorizationException("no WRITE on " + TOPIC + ".DLT");
 
         int exit = consumer.run();
@@ -285,7 +285,7 @@ class QueueConsumerTest {
 
     private QueueConsumer consumer(ConsumerSettings settings, ItemProcessor processor) {
         return new QueueConsumer(settings, processor, DedupWindow.inMemory(100), () -> kafka,
-                () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)), metrics);
+                () -> new DeadLetters(dlt, settings.deadLetterTopic(), Duration.ofSeconds(1)), kafka::endOffsets, metrics);
     }
 
     private static ConsumerSettings settings(CommitMode mode, int count) {
