@@ -1,7 +1,6 @@
 package dev.kafkaqueue.consumer;
 
 import dev.kafkaqueue.queue.InvalidSettingException;
-import dev.kafkaqueue.queue.QueueMessage;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -12,9 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,43 +25,27 @@ import java.util.Optional;
  * item is applied, before the item's offset can be committed, so an item applied just before a crash is recognised
  * when it is delivered again. That is one small write per item: the price of the guarantee. When the file holds twice
  * the window, it is rewritten with the window alone (write, then atomic rename): its size stays O(capacity), and a
- * restart reads O(capacity) lines. Thread-safe.
+ * restart reads O(capacity) lines. The keys live in a {@link KeyWindow}: no allocation per item. Thread-safe.
  */
 final class DedupWindow implements Closeable {
 
-    /** A dedup key. The run id string is shared between the keys of one run. */
-    record Key(String runId, long id) {
-        static Key of(QueueMessage.Item item) {
-            return new Key(item.runId(), item.id());
-        }
-
-        String line() {
-            return runId + " " + id;
-        }
-
-        static Key parse(String line) {
-            int space = line.lastIndexOf(' ');
-            return new Key(line.substring(0, space), Long.parseLong(line.substring(space + 1)));
-        }
-    }
+    /** The most keys a window may hold: its arrays take about 36 bytes per key. */
+    static final int MAX_CAPACITY = 10_000_000;
 
     private final int capacity;
     private final Optional<Path> file;
-    private final LinkedHashMap<Key, Boolean> window;
-    /** One string per run id, so a window of one run's keys holds the id once (bounded: cleared when large). */
-    private final Map<String, String> runIds = new HashMap<>();
+    private final KeyWindow window;
     private BufferedWriter writer;
     private long linesInFile;
 
     private DedupWindow(int capacity, Optional<Path> file) {
+        if (capacity < 0 || capacity > MAX_CAPACITY) {
+            throw new InvalidSettingException("--dedup-window=" + capacity + " is not allowed: use 0 (off) to "
+                    + MAX_CAPACITY);
+        }
         this.capacity = capacity;
         this.file = file;
-        this.window = new LinkedHashMap<>(Math.min(capacity, 1 << 16), 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Key, Boolean> eldest) {
-                return size() > DedupWindow.this.capacity;
-            }
-        };
+        this.window = capacity == 0 ? null : new KeyWindow(capacity);
     }
 
     /** A window that lives only in memory. {@code capacity} 0 turns dedup off. */
@@ -76,7 +56,7 @@ final class DedupWindow implements Closeable {
     /**
      * A window kept in {@code file}: opens (or creates) it and reads the last {@code capacity} keys.
      *
-     * @throws dev.kafkaqueue.queue.InvalidSettingException naming the file when it cannot be read or written
+     * @throws InvalidSettingException naming the file when it cannot be read or written
      */
     static DedupWindow open(Path path, int capacity) {
         DedupWindow dedup = new DedupWindow(capacity, Optional.of(path));
@@ -85,7 +65,7 @@ final class DedupWindow implements Closeable {
                 try (BufferedReader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
                     for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                         if (!line.isBlank()) {
-                            dedup.remember(Key.parse(line.strip()));
+                            dedup.remember(line.strip());
                             dedup.linesInFile++;
                         }
                     }
@@ -95,27 +75,27 @@ final class DedupWindow implements Closeable {
                     StandardOpenOption.APPEND);
             return dedup;
         } catch (IOException | RuntimeException e) {
-            throw new dev.kafkaqueue.queue.InvalidSettingException("--applied-log: cannot use '" + path + "': " + e.getMessage(), e);
+            throw new InvalidSettingException("--applied-log: cannot use '" + path + "': " + e.getMessage(), e);
         }
     }
 
-    synchronized boolean contains(Key key) {
-        return capacity > 0 && window.containsKey(key);
+    synchronized boolean contains(String runId, long id) {
+        return window != null && window.contains(runId, id);
     }
 
     /** Remembers an applied item, written through to the file. */
-    synchronized void add(Key key) {
-        if (capacity == 0) {
+    synchronized void add(String runId, long id) {
+        if (window == null) {
             return;
         }
-        remember(key);
+        window.add(runId, id);
         if (writer == null) {
             return;
         }
         try {
-            writer.write(key.runId());
+            writer.write(runId);
             writer.write(' ');
-            writer.write(Long.toString(key.id()));
+            writer.write(Long.toString(id));
             writer.newLine();
             writer.flush();
             if (++linesInFile > 2L * capacity) {
@@ -140,7 +120,7 @@ final class DedupWindow implements Closeable {
 
     /** Keys held now; at most the capacity. */
     synchronized int size() {
-        return window.size();
+        return window == null ? 0 : window.size();
     }
 
     @Override
@@ -150,16 +130,12 @@ final class DedupWindow implements Closeable {
         }
     }
 
-    private void remember(Key key) {
-        String runId = runIds.get(key.runId());
-        if (runId == null) {
-            if (runIds.size() > 1024) {
-                runIds.clear(); // only sharing is lost, never a key
-            }
-            runIds.put(key.runId(), key.runId());
-            runId = key.runId();
+    /** A line of the file, {@code <run id> <item id>}; a run id may hold spaces, the item id is the last field. */
+    private void remember(String line) {
+        if (window != null) {
+            int space = line.lastIndexOf(' ');
+            window.add(line.substring(0, space), Long.parseLong(line.substring(space + 1)));
         }
-        window.put(runId == key.runId() ? key : new Key(runId, key.id()), Boolean.TRUE);
     }
 
     /** Rewrites the file with the window alone, then swaps it in atomically. */
@@ -168,9 +144,19 @@ final class DedupWindow implements Closeable {
         writer.close();
         Path next = path.resolveSibling(path.getFileName() + ".compacting");
         try (BufferedWriter out = Files.newBufferedWriter(next, StandardCharsets.UTF_8)) {
-            for (Key key : window.keySet()) {
-                out.write(key.line());
-                out.newLine();
+            IOException[] failure = new IOException[1];
+            window.forEach((runId, id) -> {
+                try {
+                    out.write(runId);
+                    out.write(' ');
+                    out.write(Long.toString(id));
+                    out.newLine();
+                } catch (IOException e) {
+                    failure[0] = e;
+                }
+            });
+            if (failure[0] != null) {
+                throw failure[0];
             }
         }
         Files.move(next, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

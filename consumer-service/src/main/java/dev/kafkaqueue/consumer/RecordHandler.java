@@ -51,7 +51,6 @@ final class RecordHandler implements WorkPool.Handler {
     private final LongAdder processed = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private volatile boolean pillFinished;
-    private volatile String lastRunId;
     /** Per-record mode: called after each record, before its commit is awaited. */
     private final AfterRecord after;
 
@@ -121,23 +120,9 @@ final class RecordHandler implements WorkPool.Handler {
         return true;
     }
 
-    /**
-     * The run id as one shared string: item after item of a run, the key then hashes a string whose hash is cached
-     * instead of a new one per record.
-     */
-    private String sharedRunId(String runId) {
-        String last = lastRunId;
-        if (runId.equals(last)) {
-            return last;
-        }
-        lastRunId = runId; // a benign race between workers: at worst a string is not shared
-        return runId;
-    }
-
     /** Applies the item; false when the run stopped before it was done (it stays unfinished). */
     private boolean apply(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record) {
-        DedupWindow.Key key = new DedupWindow.Key(sharedRunId(item.runId()), item.id());
-        if (dedup.contains(key)) {
+        if (dedup.contains(item.runId(), item.id())) {
             System.out.println("Skipped " + item.id() + " (partition " + record.partition() + ", offset "
                     + record.offset() + "): already applied");
             meters.skipped().increment();
@@ -155,7 +140,7 @@ final class RecordHandler implements WorkPool.Handler {
             deadLetter(record, failure);
             return true;
         }
-        dedup.add(key);
+        dedup.add(item.runId(), item.id());
         processed.increment();
         meters.done().increment();
         if (items.next()) {

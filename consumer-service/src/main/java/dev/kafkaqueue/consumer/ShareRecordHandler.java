@@ -90,8 +90,7 @@ final class ShareRecordHandler {
     /** Applies the item, retrying as a consumer group does; returns how to acknowledge the record. */
     private AcknowledgeType apply(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record, DeadLetters writer) {
         String where = " (partition " + record.partition() + ", offset " + record.offset() + ")";
-        DedupWindow.Key key = DedupWindow.Key.of(item);
-        if (dedup.contains(key)) {
+        if (dedup.contains(item.runId(), item.id())) {
             System.out.println("Skipped " + item.id() + where + ": already applied");
             meters.skipped().increment();
             return AcknowledgeType.ACCEPT;
@@ -105,7 +104,7 @@ final class ShareRecordHandler {
         if (failure != null) {
             return afterRetries(item, record, writer, failure, retrying.attempts());
         }
-        dedup.add(key);
+        dedup.add(item.runId(), item.id());
         itemsProcessed++;
         meters.done().increment();
         if (items.next()) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.common.TopicPartition;
@@ -51,7 +52,8 @@ final class WorkPool implements AutoCloseable {
     private final Handler handler;
     private final Runnable drained;
     private final Thread[] threads;
-    private final Task[] current;
+    /** The task each worker is in, by slot; null between tasks. */
+    private final AtomicReferenceArray<Task> current;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     private final Map<Object, Lane> lanes = new HashMap<>();
@@ -72,7 +74,7 @@ final class WorkPool implements AutoCloseable {
         this.handler = handler;
         this.drained = drained;
         this.threads = new Thread[concurrency];
-        this.current = new Task[concurrency];
+        this.current = new AtomicReferenceArray<>(concurrency);
         for (int i = 0; i < concurrency; i++) {
             int slot = i;
             threads[i] = new Thread(() -> work(slot), "worker-" + i);
@@ -88,9 +90,14 @@ final class WorkPool implements AutoCloseable {
         }
         lock.lock();
         try {
+            Lane lane = null;
             for (Task task : tasks) {
                 Object key = laneKey(task);
-                Lane lane = key == null ? new Lane(null) : lanes.computeIfAbsent(key, Lane::new);
+                if (key == null) {
+                    lane = new Lane(null);
+                } else if (lane == null || !key.equals(lane.key)) { // a poll's records come partition by partition
+                    lane = lanes.computeIfAbsent(key, Lane::new);
+                }
                 lane.pending.add(task);
                 if (!lane.queued && !lane.active) {
                     lane.queued = true;
@@ -161,11 +168,9 @@ final class WorkPool implements AutoCloseable {
     /** Items being worked right now. */
     int inProgress() {
         int count = 0;
-        synchronized (current) {
-            for (Task task : current) {
-                if (task != null) {
-                    count++;
-                }
+        for (int i = 0; i < current.length(); i++) {
+            if (current.get(i) != null) {
+                count++;
             }
         }
         return count;
@@ -201,11 +206,8 @@ final class WorkPool implements AutoCloseable {
     }
 
     private boolean busyWith(Set<TopicPartition> partitions) {
-        for (int i = 0; i < current.length; i++) {
-            Task task;
-            synchronized (current) {
-                task = current[i];
-            }
+        for (int i = 0; i < current.length(); i++) {
+            Task task = current.get(i);
             if (task != null && partitions.contains(task.partition.topicPartition())) {
                 return true;
             }
@@ -267,18 +269,15 @@ final class WorkPool implements AutoCloseable {
 
     private void run(int slot, ArrayDeque<Task> batch) {
         for (Task task = batch.poll(); task != null; task = batch.poll()) {
-            if (stopping || !task.live()) {
-                continue;
-            }
-            synchronized (current) {
-                current[slot] = task;
-            }
+            // In the task before checking it is live: a revoke that marks it dead either is seen here, or sees this
+            // worker in it and waits (awaitQuiet).
+            current.set(slot, task);
             try {
-                handler.handle(task);
-            } finally {
-                synchronized (current) {
-                    current[slot] = null;
+                if (!stopping && task.live()) {
+                    handler.handle(task);
                 }
+            } finally {
+                current.set(slot, null);
             }
         }
     }

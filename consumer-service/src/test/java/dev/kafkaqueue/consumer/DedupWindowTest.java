@@ -18,14 +18,14 @@ class DedupWindowTest {
     void remembersTheLastCapacityKeysAndForgetsTheOldest() {
         DedupWindow window = DedupWindow.inMemory(3);
         for (long id = 0; id < 5; id++) {
-            window.add(new DedupWindow.Key("r1", id));
+            window.add("r1", id);
         }
 
         assertThat(window.size()).isEqualTo(3);
-        assertThat(window.contains(new DedupWindow.Key("r1", 1))).isFalse();
-        assertThat(window.contains(new DedupWindow.Key("r1", 2))).isTrue();
-        assertThat(window.contains(new DedupWindow.Key("r1", 4))).isTrue();
-        assertThat(window.contains(new DedupWindow.Key("r2", 4))).isFalse();
+        assertThat(window.contains("r1", 1)).isFalse();
+        assertThat(window.contains("r1", 2)).isTrue();
+        assertThat(window.contains("r1", 4)).isTrue();
+        assertThat(window.contains("r2", 4)).isFalse();
     }
 
     @Test
@@ -33,7 +33,7 @@ class DedupWindowTest {
         Path file = dir.resolve("applied.log");
         try (DedupWindow window = DedupWindow.open(file, 10)) {
             for (long id = 0; id < 1_000; id++) {
-                window.add(new DedupWindow.Key("run-a", id));
+                window.add("run-a", id);
             }
             window.flush();
         }
@@ -41,8 +41,8 @@ class DedupWindowTest {
         assertThat(Files.readAllLines(file)).hasSizeLessThanOrEqualTo(20).contains("run-a 999");
         try (DedupWindow restarted = DedupWindow.open(file, 10)) {
             assertThat(restarted.size()).isEqualTo(10);
-            assertThat(restarted.contains(new DedupWindow.Key("run-a", 999))).isTrue();
-            assertThat(restarted.contains(new DedupWindow.Key("run-a", 989))).isFalse();
+            assertThat(restarted.contains("run-a", 999)).isTrue();
+            assertThat(restarted.contains("run-a", 989)).isFalse();
         }
     }
 
@@ -50,22 +50,22 @@ class DedupWindowTest {
     void keysReachTheFileNoLaterThanTheFlushBeforeACommit() throws IOException {
         Path file = dir.resolve("applied.log");
         try (DedupWindow window = DedupWindow.open(file, 100)) {
-            window.add(new DedupWindow.Key("r 1", 7)); // a run id may hold a space: the id is the last field
+            window.add("r 1", 7); // a run id may hold a space: the id is the last field
 
             window.flush();
 
             assertThat(Files.readAllLines(file)).containsExactly("r 1 7");
         }
         try (DedupWindow restarted = DedupWindow.open(file, 100)) {
-            assertThat(restarted.contains(new DedupWindow.Key("r 1", 7))).isTrue();
+            assertThat(restarted.contains("r 1", 7)).isTrue();
         }
     }
 
     @Test
     void aWindowOfZeroRemembersNothing() {
         DedupWindow window = DedupWindow.inMemory(0);
-        window.add(new DedupWindow.Key("r1", 1));
+        window.add("r1", 1);
 
-        assertThat(window.contains(new DedupWindow.Key("r1", 1))).isFalse();
+        assertThat(window.contains("r1", 1)).isFalse();
     }
 }
