@@ -104,6 +104,18 @@ record ConsumerSettings(QueueAddress queue, Duration work, CommitMode commitMode
         return connectTimeout().compareTo(half) < 0 ? connectTimeout() : half;
     }
 
+    /**
+     * The key and value bytes a partition's backlog may hold before the fetcher waits: two fetches' worth
+     * ({@code max.partition.fetch.bytes}, 1 MiB by default), and at least 4 MiB. Large records are bounded by this,
+     * small ones by {@link QueueConsumer#BACKLOG_RECORDS}.
+     */
+    long backlogBytes() {
+        Object configured = client().clientProperties().get(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG);
+        long fetch = configured == null ? ConsumerConfig.DEFAULT_MAX_PARTITION_FETCH_BYTES
+                : Long.parseLong(configured.toString().trim());
+        return Math.max(4L << 20, 2 * fetch);
+    }
+
     /** How long the poll thread waits for a full backlog before it pauses the partition: well inside the poll limit. */
     Duration throttlePatience() {
         return Duration.ofMillis(Math.min(1_000, inHandWait().toMillis() / 2));

@@ -16,6 +16,8 @@ final class PartitionProgress {
     final ArrayDeque<Task> inFlight = new ArrayDeque<>();
     /** Tracked and not yet done: the workers' backlog for this partition, exact at any moment. */
     final AtomicInteger unfinished = new AtomicInteger();
+    /** Key and value bytes of the tasks in {@link #inFlight}: what they hold in memory. Poll thread only. */
+    long inFlightBytes;
     long committable = -1;
     Optional<Integer> leaderEpoch = Optional.empty();
     String metadata;
@@ -46,6 +48,7 @@ final class PartitionProgress {
         boolean moved = false;
         for (Task head = inFlight.peek(); head != null && head.isDone(); head = inFlight.peek()) {
             inFlight.poll();
+            inFlightBytes -= head.bytes();
             committable = head.nextOffset;
             leaderEpoch = head.record.leaderEpoch();
             if (head.closureMetadata != null) {

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The poll thread only polls, hands records to the {@link WorkPool} and commits. It never waits for an item, so
  * an item may take longer than {@code max.poll.interval.ms} without the member being evicted: a partition whose
- * backlog reaches {@link #MAX_IN_FLIGHT} records holds the fetcher back ({@link Throttle}).
+ * backlog is full ({@link #BACKLOG_RECORDS} records, or {@link ConsumerSettings#backlogBytes()}) holds the fetcher
+ * back ({@link Throttle}).
  *
  * <p>The thread that calls {@link #run()} owns the Kafka consumer; {@link #stop()} is the only method other threads
  * may call.
@@ -48,8 +49,12 @@ final class QueueConsumer {
     private static final Duration BUSY_POLL_TIMEOUT = Duration.ofMillis(100);
     /** Idle consumers look at the group's closures at most this often: two small requests, never per record. */
     private static final Duration CLOSURE_CHECK_INTERVAL = Duration.ofSeconds(1);
-    /** Fetched, unfinished records per partition before it is paused: bounds memory by partitions, not by items. */
-    static final int MAX_IN_FLIGHT = 1000;
+    /**
+     * Fetched, unfinished records per partition before the fetcher waits: bounds memory by partitions, not by items.
+     * Large enough for a whole fetch of small records (1 MiB of this queue's envelopes is about 7,500), so the poll
+     * thread can take all of a fetch and the next one is on its way while the workers process this one.
+     */
+    static final int BACKLOG_RECORDS = 10_000;
     private static final String STOPPED_BY_SIGNAL = "stopped by signal";
 
     private final ConsumerSettings settings;
@@ -150,7 +155,7 @@ final class QueueConsumer {
         if (!wakeups.running()) {
             workers.stop(); // a signal that came before the pool existed
         }
-        Throttle throttle = new Throttle(MAX_IN_FLIGHT, settings.throttlePatience());
+        Throttle throttle = new Throttle(BACKLOG_RECORDS, settings.backlogBytes(), settings.throttlePatience());
         kafka.subscribe(List.of(settings.topic()), new Rebalance(kafka, taskDone, workers, closure, throttle, wakeups,
                 settings.connectTimeout(), settings.inHandWait()));
         String reason;

@@ -33,6 +33,11 @@ final class Task {
         partition.finished();
     }
 
+    /** The record's key and value bytes. */
+    int bytes() {
+        return Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
+    }
+
     boolean isDone() {
         return done;
     }

@@ -92,6 +92,7 @@ final class TaskDone {
         }
         Task task = new Task(record, partition);
         partition.inFlight.add(task);
+        partition.inFlightBytes += task.bytes();
         partition.unfinished.incrementAndGet();
         return task;
     }
@@ -121,6 +122,16 @@ final class TaskDone {
     int unfinished(TopicPartition tp) {
         PartitionProgress partition = partitions.get(tp);
         return partition == null ? 0 : partition.unfinished.get();
+    }
+
+    /** Key and value bytes of the partition's records not yet past its finished prefix: what the backlog holds. */
+    long inFlightBytes(TopicPartition tp) {
+        PartitionProgress partition = partitions.get(tp);
+        if (partition == null) {
+            return 0;
+        }
+        partition.advance();
+        return partition.inFlightBytes;
     }
 
     /** True when no fetched record is unfinished (finished ones not yet moved past count as unfinished). */

@@ -14,10 +14,11 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Backpressure from the workers to the fetcher, so memory is bounded by partitions times {@code limit}.
+ * Backpressure from the workers to the fetcher, so memory is bounded by partitions times the backlog limit.
  *
- * <p>When a partition's backlog (fetched, unfinished records) reaches the limit, the poll thread first waits, up to
- * {@code patience}, for the workers to bring it down to half: with fast work that takes a moment, and the fetcher is
+ * <p>A partition's backlog is full when its fetched, unfinished records reach {@code maxRecords}, or the records not
+ * yet past its finished prefix hold {@code maxBytes} of keys and values. It has drained once both are down to half.
+ * When a backlog is full, the poll thread first waits, up to {@code patience}, for the workers to drain it: with fast work that takes a moment, and the fetcher is
  * never paused. Pausing has a cost: the fetch session then drops the partition, and a fetch for nothing waits out
  * {@code fetch.max.wait.ms} before the partition can be fetched again. Only when the work is slow, and the backlog
  * is still full after that wait, is the partition paused ({@code KafkaConsumer#pause}); the loop keeps polling, so
@@ -28,17 +29,20 @@ final class Throttle {
 
     private static final long CHECK_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
-    private final int limit;
+    private final int maxRecords;
+    private final long maxBytes;
     private final long patienceNanos;
     private final Set<TopicPartition> paused = new HashSet<>();
 
     /**
-     * @param limit    fetched, unfinished records per partition that make the fetcher wait
-     * @param patience how long the poll thread waits for the backlog to halve before it pauses the partition; well
-     *                 below {@code max.poll.interval.ms}
+     * @param maxRecords fetched, unfinished records per partition that make the fetcher wait
+     * @param maxBytes   key and value bytes per partition, fetched and not yet committable, that do the same
+     * @param patience   how long the poll thread waits for the backlog to halve before it pauses the partition; well
+     *                   below {@code max.poll.interval.ms}
      */
-    Throttle(int limit, Duration patience) {
-        this.limit = limit;
+    Throttle(int maxRecords, long maxBytes, Duration patience) {
+        this.maxRecords = maxRecords;
+        this.maxBytes = maxBytes;
         this.patienceNanos = patience.toNanos();
     }
 
@@ -50,7 +54,7 @@ final class Throttle {
     void apply(Consumer<?, ?> kafka, TaskDone taskDone, Set<TopicPartition> fetched, BooleanSupplier stopping) {
         List<TopicPartition> full = null;
         for (TopicPartition tp : fetched) {
-            if (taskDone.unfinished(tp) >= limit && !paused.contains(tp)) {
+            if (!paused.contains(tp) && full(taskDone, tp)) {
                 if (full == null) {
                     full = new ArrayList<>();
                 }
@@ -74,15 +78,23 @@ final class Throttle {
     /** True when every given partition's backlog came down to half within the patience. */
     private boolean awaitHalf(TaskDone taskDone, List<TopicPartition> full, BooleanSupplier stopping) {
         long deadline = System.nanoTime() + patienceNanos;
-        full.removeIf(tp -> taskDone.unfinished(tp) <= limit / 2);
+        full.removeIf(tp -> drained(taskDone, tp));
         while (!full.isEmpty()) {
             if (System.nanoTime() - deadline >= 0 || stopping.getAsBoolean()) {
                 return false;
             }
             LockSupport.parkNanos(CHECK_NANOS); // only while a backlog is full: fast workers empty it in moments
-            full.removeIf(tp -> taskDone.unfinished(tp) <= limit / 2);
+            full.removeIf(tp -> drained(taskDone, tp));
         }
         return true;
+    }
+
+    private boolean full(TaskDone taskDone, TopicPartition tp) {
+        return taskDone.unfinished(tp) >= maxRecords || taskDone.inFlightBytes(tp) >= maxBytes;
+    }
+
+    private boolean drained(TaskDone taskDone, TopicPartition tp) {
+        return taskDone.unfinished(tp) <= maxRecords / 2 && taskDone.inFlightBytes(tp) <= maxBytes / 2;
     }
 
     private void resumeDrained(Consumer<?, ?> kafka, TaskDone taskDone) {
@@ -92,7 +104,7 @@ final class Throttle {
             TopicPartition tp = it.next();
             if (!assigned.contains(tp)) {
                 it.remove();
-            } else if (taskDone.unfinished(tp) <= limit / 2) {
+            } else if (drained(taskDone, tp)) {
                 toResume.add(tp);
                 it.remove();
             }
