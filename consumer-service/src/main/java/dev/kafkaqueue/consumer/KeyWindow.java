@@ -8,13 +8,20 @@ import java.util.function.ObjLongConsumer;
 /**
  * The last {@code capacity} distinct keys (run id, item id) added, oldest forgotten first: {@link DedupWindow}'s
  * memory. Nothing is allocated per key: the keys sit in flat arrays, a ring in the order they were added and an
- * open-addressing hash table to find them, and each run id is held once, as a small number. Memory is fixed by the
- * capacity. Not thread-safe.
+ * open-addressing hash table (linear probing) to find them, and each run id is held once, as a small number. Memory
+ * is fixed by the capacity.
+ *
+ * <p>The table keeps a run's consecutive ids side by side: blocks of {@link #BLOCK} ids are placed at random, the ids
+ * of a block in order. A run's items arrive in id order, so adding a key, and forgetting the oldest, mostly touch
+ * memory the previous key touched, instead of two cache misses per item in a table of megabytes. Not thread-safe.
  */
 final class KeyWindow {
 
     /** A table slot with no key. Run numbers are stored plus one, so that 0 means empty. */
     private static final int EMPTY = 0;
+    /** Consecutive ids of a run that sit in consecutive slots: 8 slots of 16 bytes, two cache lines. */
+    private static final int BLOCK_BITS = 3;
+    static final int BLOCK = 1 << BLOCK_BITS;
 
     private final int capacity;
     private final long[] ringIds;
@@ -22,8 +29,8 @@ final class KeyWindow {
     private int oldest;
     private int size;
 
-    private final long[] tableIds;
-    private final int[] tableRuns;
+    /** Slot i holds an id at {@code 2i} and its stored run number at {@code 2i + 1}: one cache line for both. */
+    private final long[] table;
     private final int mask;
 
     /** Run ids in the window, by number, with how many of their keys the window holds; numbers are reused. */
@@ -41,8 +48,7 @@ final class KeyWindow {
         this.ringIds = new long[capacity];
         this.ringRuns = new int[capacity];
         int tableSize = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1; // a power of two, at least 2x
-        this.tableIds = new long[tableSize];
-        this.tableRuns = new int[tableSize];
+        this.table = new long[2 * tableSize];
         this.mask = tableSize - 1;
     }
 
@@ -64,17 +70,20 @@ final class KeyWindow {
         if (run < 0) {
             run = newRun(runId);
         }
-        int newest = (oldest + size) % capacity;
+        int newest = oldest + size;
+        if (newest >= capacity) {
+            newest -= capacity;
+        }
         ringIds[newest] = id;
         ringRuns[newest] = run + 1;
         size++;
         runKeys[run]++;
         int slot = home(run + 1, id);
-        while (tableRuns[slot] != EMPTY) {
+        while (table[2 * slot + 1] != EMPTY) {
             slot = (slot + 1) & mask;
         }
-        tableIds[slot] = id;
-        tableRuns[slot] = run + 1;
+        table[2 * slot] = id;
+        table[2 * slot + 1] = run + 1;
     }
 
     int size() {
@@ -92,7 +101,7 @@ final class KeyWindow {
     private void forgetOldest() {
         long id = ringIds[oldest];
         int run = ringRuns[oldest];
-        oldest = (oldest + 1) % capacity;
+        oldest = oldest + 1 == capacity ? 0 : oldest + 1;
         size--;
         remove(find(run, id));
         if (--runKeys[run - 1] == 0) {
@@ -109,30 +118,31 @@ final class KeyWindow {
     /** Linear probing's deletion: moves later keys of the same probe run back into the gap, so none is lost. */
     private void remove(int slot) {
         int gap = slot;
-        for (int i = (slot + 1) & mask; tableRuns[i] != EMPTY; i = (i + 1) & mask) {
-            int home = home(tableRuns[i], tableIds[i]);
+        for (int i = (slot + 1) & mask; table[2 * i + 1] != EMPTY; i = (i + 1) & mask) {
+            int home = home((int) table[2 * i + 1], table[2 * i]);
             if (((i - home) & mask) >= ((i - gap) & mask)) {
-                tableIds[gap] = tableIds[i];
-                tableRuns[gap] = tableRuns[i];
+                table[2 * gap] = table[2 * i];
+                table[2 * gap + 1] = table[2 * i + 1];
                 gap = i;
             }
         }
-        tableRuns[gap] = EMPTY;
+        table[2 * gap + 1] = EMPTY;
     }
 
     /** The table slot holding the key, or -1. */
     private int find(int storedRun, long id) {
-        for (int slot = home(storedRun, id); tableRuns[slot] != EMPTY; slot = (slot + 1) & mask) {
-            if (tableIds[slot] == id && tableRuns[slot] == storedRun) {
+        for (int slot = home(storedRun, id); table[2 * slot + 1] != EMPTY; slot = (slot + 1) & mask) {
+            if (table[2 * slot] == id && table[2 * slot + 1] == storedRun) {
                 return slot;
             }
         }
         return -1;
     }
 
+    /** A random place for the id's block, and the id's place in it. */
     private int home(int storedRun, long id) {
-        long h = (id + storedRun * 0x9E3779B97F4A7C15L) * 0xBF58476D1CE4E5B9L; // spreads consecutive ids
-        return (int) (h ^ (h >>> 32)) & mask;
+        long h = ((id >>> BLOCK_BITS) + storedRun * 0x9E3779B97F4A7C15L) * 0xBF58476D1CE4E5B9L;
+        return ((int) (h ^ (h >>> 32)) << BLOCK_BITS | (int) (id & (BLOCK - 1))) & mask;
     }
 
     /** The run id's number, or -1 when the window holds none of its keys. Item after item it is the same run. */
