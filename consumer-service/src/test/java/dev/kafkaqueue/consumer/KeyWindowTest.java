@@ -16,13 +16,23 @@ class KeyWindowTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 7, 64, 1000})
     void agreesWithAnInsertionOrderedSet(int capacity) {
-        SplittableRandom random = new SplittableRandom(capacity);
+        agreesWithAnInsertionOrderedSet(capacity, 1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {65_536, 1L << 40, 4096})
+    void agreesWithItForIdsFarApartToo(long stride) {
+        agreesWithAnInsertionOrderedSet(500, stride);
+    }
+
+    private static void agreesWithAnInsertionOrderedSet(int capacity, long stride) {
+        SplittableRandom random = new SplittableRandom(capacity + stride);
         KeyWindow window = new KeyWindow(capacity);
         LinkedHashSet<String> model = new LinkedHashSet<>();
         String[] runs = {"r1", "r2", "run with space", "r4"};
         for (int i = 0; i < 200_000; i++) {
             String run = new String(runs[random.nextInt(runs.length)]); // equal, not the same string
-            long id = random.nextInt(3 * capacity + 3);
+            long id = random.nextInt(3 * capacity + 3) * stride;
             String key = run + "/" + id;
             if (random.nextInt(3) == 0) {
                 assertThat(window.contains(run, id)).as(key).isEqualTo(model.contains(key));
