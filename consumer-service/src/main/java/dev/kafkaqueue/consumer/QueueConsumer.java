@@ -17,7 +17,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -205,9 +204,7 @@ final class QueueConsumer {
             ConsumerRecords<byte[], byte[]> records =
                     wakeups.poll(kafka, taskDone.idle() ? POLL_TIMEOUT : BUSY_POLL_TIMEOUT);
             for (TopicPartition tp : records.partitions()) {
-                for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
-                    tasks.add(taskDone.track(record, tp));
-                }
+                taskDone.track(records.records(tp), tp, tasks);
             }
             workers.submit(tasks);
             tasks.clear();

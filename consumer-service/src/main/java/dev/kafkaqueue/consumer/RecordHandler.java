@@ -6,8 +6,6 @@ import dev.kafkaqueue.queue.UnreadableRecordException;
 import dev.kafkaqueue.service.ItemLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,7 +23,7 @@ final class RecordHandler implements WorkPool.Handler {
     private static final Logger log = LoggerFactory.getLogger(RecordHandler.class);
 
     /** The meters a consumer moves per record, consumer group or share group. */
-    record Meters(Counter done, Counter skipped, Counter deadLettered, Timer processing) {
+    record Meters(Counter done, Counter skipped, Counter deadLettered, ProcessingTime processing) {
         static Meters register(MeterRegistry registry) {
             return new Meters(
                     Counter.builder("queue.items.done")
@@ -34,8 +32,7 @@ final class RecordHandler implements WorkPool.Handler {
                             .description("Redelivered items not applied again").register(registry),
                     Counter.builder("queue.items.dead.lettered")
                             .description("Records written to the dead-letter topic").register(registry),
-                    Timer.builder("queue.item.processing")
-                            .description("Time spent processing one item, retries included").register(registry));
+                    ProcessingTime.register(registry));
         }
     }
 
@@ -130,7 +127,7 @@ final class RecordHandler implements WorkPool.Handler {
         }
         long started = System.nanoTime();
         Exception failure = retrying.process(item);
-        meters.processing().record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        meters.processing().record(System.nanoTime() - started);
         if (failure == Retrying.STOPPED) {
             return false;
         }

@@ -7,7 +7,6 @@ import dev.kafkaqueue.service.ItemLog;
 import io.micrometer.core.instrument.Counter;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -97,7 +96,7 @@ final class ShareRecordHandler {
         }
         long started = System.nanoTime();
         Exception failure = retrying.process(item);
-        meters.processing().record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        meters.processing().record(System.nanoTime() - started);
         if (failure == Retrying.STOPPED) {
             return AcknowledgeType.RELEASE; // stopping: another member takes it at once
         }

@@ -1,9 +1,10 @@
 package dev.kafkaqueue.consumer;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -83,18 +84,27 @@ final class TaskDone {
         partitions.put(tp, partition);
     }
 
-    /** A record fetched by the poll: a task to hand to a worker. */
-    Task track(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) {
+    /** A poll's records of one partition: tasks to hand to the workers, appended to {@code tasks}. */
+    void track(List<ConsumerRecord<byte[], byte[]>> records, TopicPartition tp, List<Task> tasks) {
         PartitionProgress partition = partitions.get(tp);
         if (partition == null) { // assigned without the listener (tests, or a lost callback): track it now
             partition = new PartitionProgress(tp, RunClosure.OPEN);
             partitions.put(tp, partition);
         }
-        Task task = new Task(record, partition);
-        partition.inFlight.add(task);
-        partition.inFlightBytes += task.bytes();
-        partition.unfinished.incrementAndGet();
-        return task;
+        partition.unfinished.addAndGet(records.size()); // before any of them can finish
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            Task task = new Task(record, partition);
+            partition.inFlight.add(task);
+            partition.inFlightBytes += task.bytes();
+            tasks.add(task);
+        }
+    }
+
+    /** One fetched record: a task to hand to a worker. */
+    Task track(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) {
+        List<Task> one = new ArrayList<>(1);
+        track(List.of(record), tp, one);
+        return one.get(0);
     }
 
     /**
