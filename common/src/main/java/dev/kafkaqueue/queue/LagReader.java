@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
@@ -20,13 +21,26 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
  * {@code kafka-consumer-groups --describe} makes, so the numbers agree with Kafka's tool to the record.
  *
  * <p>Each call is a few admin requests bounded by the given timeout; callers sample at a bounded rate and never per
- * record. The Admin client is borrowed, not owned.
+ * record. After the topic's partitions, the offsets are asked for together, so a snapshot takes about one round trip
+ * more than the slowest of them. Membership is informational (a verdict reads only offsets), so it does not hold a
+ * snapshot up: each snapshot shows the latest membership the broker answered, asked for again once that answer is
+ * in. Describing a classic group costs a failed attempt with the new protocol's request and a retry backoff (about
+ * 100 ms), which would otherwise delay join's verdict by as much. The Admin client is borrowed, not owned. Not
+ * thread-safe.
  */
 public final class LagReader implements GroupLagReader {
 
     private final Admin admin;
     private final Duration requestTimeout;
     private final TopicOffsets offsets;
+    /** The group's description asked for last, answered or not; and the last answer. */
+    private String membershipGroup;
+    private KafkaFuture<ConsumerGroupDescription> membershipAsked;
+    private Membership membership;
+
+    private record Membership(int members, String state) {
+        static final Membership NONE = new Membership(0, "Dead");
+    }
 
     /**
      * @param admin          the admin client to use; the caller closes it
@@ -46,19 +60,23 @@ public final class LagReader implements GroupLagReader {
         if (partitions.isEmpty()) {
             return new LagSnapshot(topic, group, false, List.of(), 0, "Unknown");
         }
-        Map<TopicPartition, OffsetAndMetadata> committed = committedWithMetadata(group, topic);
-        Map<TopicPartition, Long> start = offsets.of(partitions, OffsetSpec.earliest());
-        Map<TopicPartition, Long> end = offsets.of(partitions, OffsetSpec.latest());
+        KafkaFuture<Map<TopicPartition, OffsetAndMetadata>> committedAsked =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata();
+        var startAsked = offsets.request(partitions, OffsetSpec.earliest());
+        var endAsked = offsets.request(partitions, OffsetSpec.latest());
+        askMembership(group);
+        Map<TopicPartition, OffsetAndMetadata> committed = onTopic(topic,
+                committedAsked.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        Map<TopicPartition, Long> start = offsets.await(startAsked);
+        Map<TopicPartition, Long> end = offsets.await(endAsked);
         List<PartitionLag> lags = new ArrayList<>(partitions.size());
         for (TopicPartition tp : partitions) {
             OffsetAndMetadata commit = committed.get(tp);
             lags.add(new PartitionLag(tp.partition(), commit == null ? null : commit.offset(), start.get(tp),
                     end.get(tp), commit != null && QueueMessage.PoisonPill.isClosure(commit.metadata())));
         }
-        ConsumerGroupDescription description = describe(group);
-        int members = description == null ? 0 : description.members().size();
-        String state = description == null ? "Dead" : description.groupState().toString();
-        return new LagSnapshot(topic, group, true, lags, members, state);
+        Membership members = membership();
+        return new LagSnapshot(topic, group, true, lags, members.members(), members.state());
     }
 
     /** The group's committed offsets on the topic; partitions without one are absent. */
@@ -72,8 +90,12 @@ public final class LagReader implements GroupLagReader {
 
     private Map<TopicPartition, OffsetAndMetadata> committedWithMetadata(String group, String topic)
             throws InterruptedException, ExecutionException, TimeoutException {
-        Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                .partitionsToOffsetAndMetadata().get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return onTopic(topic, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> onTopic(String topic,
+                                                                  Map<TopicPartition, OffsetAndMetadata> offsets) {
         Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
         offsets.forEach((tp, om) -> {
             if (om != null && tp.topic().equals(topic)) {
@@ -83,16 +105,47 @@ public final class LagReader implements GroupLagReader {
         return committed;
     }
 
-    private ConsumerGroupDescription describe(String group)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        try {
-            return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                    .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof GroupIdNotFoundException) {
-                return null;
+    /** Asks for the group's description unless an earlier question is still unanswered. */
+    private void askMembership(String group) {
+        if (!group.equals(membershipGroup)) {
+            membershipGroup = group;
+            membershipAsked = null;
+            membership = null;
+        }
+        if (membershipAsked == null || membershipAsked.isDone()) {
+            if (membershipAsked != null) {
+                membership = answered(membershipAsked);
             }
-            throw e;
+            membershipAsked = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group);
+        }
+    }
+
+    /** The latest answer; the first snapshot waits for one. */
+    private Membership membership() throws InterruptedException, ExecutionException, TimeoutException {
+        if (membershipAsked.isDone() || membership == null) {
+            try {
+                membershipAsked.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
+            }
+            membership = answered(membershipAsked);
+        }
+        return membership;
+    }
+
+    /** A completed description: the group's members and state, or none for a group the broker does not know. */
+    private static Membership answered(KafkaFuture<ConsumerGroupDescription> asked) {
+        try {
+            ConsumerGroupDescription description = asked.getNow(null);
+            return description == null ? Membership.NONE
+                    : new Membership(description.members().size(), description.groupState().toString());
+        } catch (ExecutionException e) {
+            return Membership.NONE; // not found (an unknown group); other failures surfaced in membership()
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Membership.NONE;
         }
     }
 }

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -48,12 +49,21 @@ final class TopicOffsets {
     /** The offset {@code spec} names (earliest, latest) of each partition. */
     Map<TopicPartition, Long> of(List<TopicPartition> partitions, OffsetSpec spec)
             throws InterruptedException, ExecutionException, TimeoutException {
+        return await(request(partitions, spec));
+    }
+
+    /** Asks for the offset {@code spec} names of each partition, without waiting: see {@link #await}. */
+    KafkaFuture<Map<TopicPartition, ListOffsetsResultInfo>> request(List<TopicPartition> partitions, OffsetSpec spec) {
         Map<TopicPartition, OffsetSpec> request = partitions.stream()
                 .collect(Collectors.toMap(Function.identity(), tp -> spec));
-        Map<TopicPartition, ListOffsetsResultInfo> result = admin.listOffsets(request).all()
-                .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return admin.listOffsets(request).all();
+    }
+
+    /** The offsets a {@link #request} answered, waiting up to the request timeout. */
+    Map<TopicPartition, Long> await(KafkaFuture<Map<TopicPartition, ListOffsetsResultInfo>> answer)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Map<TopicPartition, Long> offsets = new HashMap<>();
-        result.forEach((tp, info) -> offsets.put(tp, info.offset()));
+        answer.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).forEach((tp, info) -> offsets.put(tp, info.offset()));
         return offsets;
     }
 }

@@ -116,6 +116,12 @@ record ConsumerSettings(QueueAddress queue, Duration work, CommitMode commitMode
         return Math.max(4L << 20, 2 * fetch);
     }
 
+    /** {@code max.poll.records}: the most one poll returns. */
+    int maxPollRecords() {
+        Object configured = client().clientProperties().get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
+        return configured == null ? ConsumerConfig.DEFAULT_MAX_POLL_RECORDS : Integer.parseInt(configured.toString().trim());
+    }
+
     /** How long the poll thread waits for a full backlog before it pauses the partition: well inside the poll limit. */
     Duration throttlePatience() {
         return Duration.ofMillis(Math.min(1_000, inHandWait().toMillis() / 2));
