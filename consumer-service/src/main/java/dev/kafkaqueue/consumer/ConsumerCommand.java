@@ -94,7 +94,8 @@ final class ConsumerCommand implements Callable<Integer> {
 
     @Option(names = "--dedup-window", paramLabel = "N", defaultValue = "${env:QUEUE_DEDUP_WINDOW:-100000}",
             description = "How many recently applied items are remembered to skip redeliveries; memory and the "
-                    + "applied log stay O(N). 0 turns dedup off. Default ${DEFAULT-VALUE} (env QUEUE_DEDUP_WINDOW).")
+                    + "applied log stay O(N), about 26 bytes per item. 0 turns dedup off; at most 10000000. "
+                    + "Default ${DEFAULT-VALUE} (env QUEUE_DEDUP_WINDOW).")
     int dedupWindow;
 
     @Option(names = "--max-retries", paramLabel = "N", defaultValue = "${env:QUEUE_MAX_RETRIES:-3}",

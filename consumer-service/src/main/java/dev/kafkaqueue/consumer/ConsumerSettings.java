@@ -55,7 +55,10 @@ record ConsumerSettings(QueueAddress queue, Duration work, CommitMode commitMode
                     + "' is not allowed: it must differ from --topic, or bad records would loop");
         }
         Objects.requireNonNull(appliedLog, "appliedLog");
-        Settings.requireNonNegative("--dedup-window", dedupWindow);
+        if (dedupWindow < 0 || dedupWindow > DedupWindow.MAX_CAPACITY) {
+            throw new InvalidSettingException("--dedup-window=" + dedupWindow + " is not allowed: use 0 (off) to "
+                    + DedupWindow.MAX_CAPACITY);
+        }
         Settings.requireNonNegative("--max-retries", maxRetries);
         Settings.requirePositive("--retry-backoff", retryBackoff);
         Objects.requireNonNull(itemLog, "itemLog");

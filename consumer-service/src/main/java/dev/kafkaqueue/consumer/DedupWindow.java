@@ -39,9 +39,8 @@ final class DedupWindow implements Closeable {
     private long linesInFile;
 
     private DedupWindow(int capacity, Optional<Path> file) {
-        if (capacity < 0 || capacity > MAX_CAPACITY) {
-            throw new InvalidSettingException("--dedup-window=" + capacity + " is not allowed: use 0 (off) to "
-                    + MAX_CAPACITY);
+        if (capacity < 0 || capacity > MAX_CAPACITY) { // ConsumerSettings names the flag; this guards the arrays
+            throw new IllegalArgumentException("capacity " + capacity + " outside 0.." + MAX_CAPACITY);
         }
         this.capacity = capacity;
         this.file = file;
