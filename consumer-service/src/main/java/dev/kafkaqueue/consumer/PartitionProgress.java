@@ -45,17 +45,20 @@ final class PartitionProgress {
 
     /** Moves past the finished head of the queue; true when the committable offset moved. */
     boolean advance() {
-        boolean moved = false;
+        Task last = null;
         for (Task head = inFlight.peek(); head != null && head.isDone(); head = inFlight.peek()) {
             inFlight.poll();
-            inFlightBytes -= head.bytes();
-            committable = head.nextOffset;
-            leaderEpoch = head.record.leaderEpoch();
+            inFlightBytes -= head.bytes;
             if (head.closureMetadata != null) {
                 metadata = head.closureMetadata;
             }
-            moved = true;
+            last = head;
         }
-        return moved;
+        if (last == null) {
+            return false;
+        }
+        committable = last.nextOffset;
+        leaderEpoch = last.record.leaderEpoch(); // the last record's only: one record fewer to read per task
+        return true;
     }
 }

@@ -11,6 +11,8 @@ final class Task {
 
     final ConsumerRecord<byte[], byte[]> record;
     final PartitionProgress partition;
+    /** The record's key and value bytes: what it holds in memory while in flight. */
+    final int bytes;
     /** The offset to commit once this task is done: the next record's, or past a transaction marker. */
     long nextOffset;
     /**
@@ -24,6 +26,7 @@ final class Task {
         this.record = record;
         this.partition = partition;
         this.nextOffset = record.offset() + 1;
+        this.bytes = Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
     }
 
     /** Marks the task finished; any thread. */
@@ -33,10 +36,6 @@ final class Task {
         partition.finished();
     }
 
-    /** The record's key and value bytes. */
-    int bytes() {
-        return Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
-    }
 
     boolean isDone() {
         return done;

@@ -95,7 +95,7 @@ final class TaskDone {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             Task task = new Task(record, partition);
             partition.inFlight.add(task);
-            partition.inFlightBytes += task.bytes();
+            partition.inFlightBytes += task.bytes;
             tasks.add(task);
         }
     }
