@@ -76,7 +76,7 @@ public final class Join {
 
     /**
      * @param reader   reads snapshots
-     * @param interval time between snapshots; lag sampling never runs faster than this
+     * @param interval time between the starts of two snapshots; lag sampling never runs faster than this
      */
     public Join(GroupLagReader reader, Duration interval) {
         this(reader, interval, Condition.LAG_ZERO, 0);
@@ -131,6 +131,7 @@ public final class Join {
         LagSnapshot last = null;
         long lost = 0;
         while (true) {
+            long started = System.nanoTime();
             try {
                 last = reader.snapshot(topic, group);
                 lost = Math.max(lost, last.totalLost());
@@ -157,7 +158,10 @@ public final class Join {
             if (remaining <= 0) {
                 return new Result(Outcome.TIMEOUT, last, lost);
             }
-            if (stop.sleep(Duration.ofNanos(Math.min(remaining, interval.toNanos())))) {
+            // Snapshots start one interval apart (not one interval after the last one ended): the done line follows
+            // the last commit within about one interval plus one snapshot.
+            long untilNext = Math.max(0, interval.toNanos() - (System.nanoTime() - started));
+            if (stop.sleep(Duration.ofNanos(Math.min(remaining, untilNext)))) {
                 return new Result(Outcome.STOPPED, last, lost);
             }
         }
