@@ -21,8 +21,9 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
  * {@code kafka-consumer-groups --describe} makes, so the numbers agree with Kafka's tool to the record.
  *
  * <p>Each call is a few admin requests bounded by the given timeout; callers sample at a bounded rate and never per
- * record. After the topic's partitions, the offsets are asked for together, so a snapshot takes about one round trip
- * more than the slowest of them. Membership is informational (a verdict reads only offsets), so it does not hold a
+ * record. The offsets are asked for together, and with the topic's description: a snapshot takes about one round
+ * trip, the slowest. It reads the partitions the previous snapshot found, and reads again at once if the description
+ * says partitions were added. Membership is informational (a verdict reads only offsets), so it does not hold a
  * snapshot up: each snapshot shows the latest membership the broker answered, asked for again once that answer is
  * in. Describing a classic group costs a failed attempt with the new protocol's request and a retry backoff (about
  * 100 ms), which would otherwise delay join's verdict by as much. The Admin client is borrowed, not owned. Not
@@ -33,6 +34,9 @@ public final class LagReader implements GroupLagReader {
     private final Admin admin;
     private final Duration requestTimeout;
     private final TopicOffsets offsets;
+    /** The topic's partitions as the last snapshot found them: the next one checks them while it reads offsets. */
+    private String partitionsTopic;
+    private List<TopicPartition> partitions;
     /** The group's description asked for last, answered or not; and the last answer. */
     private String membershipGroup;
     private KafkaFuture<ConsumerGroupDescription> membershipAsked;
@@ -56,21 +60,40 @@ public final class LagReader implements GroupLagReader {
     @Override
     public LagSnapshot snapshot(String topic, String group)
             throws InterruptedException, ExecutionException, TimeoutException {
-        List<TopicPartition> partitions = offsets.partitions(topic);
-        if (partitions.isEmpty()) {
+        try {
+            return read(topic, group);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            partitionsTopic = null; // the next snapshot describes the topic first: it may have been deleted
+            throw e;
+        }
+    }
+
+    private LagSnapshot read(String topic, String group)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        List<TopicPartition> known = topic.equals(partitionsTopic) ? partitions : null;
+        var described = offsets.describe(topic);
+        List<TopicPartition> asked = known != null ? known : offsets.partitions(topic, described);
+        if (asked.isEmpty()) {
+            partitionsTopic = null;
             return new LagSnapshot(topic, group, false, List.of(), 0, "Unknown");
         }
         KafkaFuture<Map<TopicPartition, OffsetAndMetadata>> committedAsked =
                 admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata();
-        var startAsked = offsets.request(partitions, OffsetSpec.earliest());
-        var endAsked = offsets.request(partitions, OffsetSpec.latest());
+        var startAsked = offsets.request(asked, OffsetSpec.earliest());
+        var endAsked = offsets.request(asked, OffsetSpec.latest());
         askMembership(group);
         Map<TopicPartition, OffsetAndMetadata> committed = onTopic(topic,
                 committedAsked.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS));
         Map<TopicPartition, Long> start = offsets.await(startAsked);
         Map<TopicPartition, Long> end = offsets.await(endAsked);
-        List<PartitionLag> lags = new ArrayList<>(partitions.size());
-        for (TopicPartition tp : partitions) {
+        if (known != null && !known.equals(offsets.partitions(topic, described))) {
+            partitionsTopic = null; // partitions were added (or the topic is gone): ask again with the new list
+            return read(topic, group);
+        }
+        partitionsTopic = topic;
+        partitions = asked;
+        List<PartitionLag> lags = new ArrayList<>(asked.size());
+        for (TopicPartition tp : asked) {
             OffsetAndMetadata commit = committed.get(tp);
             lags.add(new PartitionLag(tp.partition(), commit == null ? null : commit.offset(), start.get(tp),
                     end.get(tp), commit != null && QueueMessage.PoisonPill.isClosure(commit.metadata())));

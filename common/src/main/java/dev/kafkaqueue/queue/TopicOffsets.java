@@ -31,9 +31,20 @@ final class TopicOffsets {
     /** The topic's partitions in order, described afresh (partitions added later count); none if it is missing. */
     List<TopicPartition> partitions(String topic)
             throws InterruptedException, ExecutionException, TimeoutException {
+        return partitions(topic, describe(topic));
+    }
+
+    /** Asks for the topic's description, without waiting: see {@link #partitions(String, KafkaFuture)}. */
+    KafkaFuture<Map<String, TopicDescription>> describe(String topic) {
+        return admin.describeTopics(List.of(topic)).allTopicNames();
+    }
+
+    /** The partitions a {@link #describe} answered, in order; none if the topic is missing. */
+    List<TopicPartition> partitions(String topic, KafkaFuture<Map<String, TopicDescription>> described)
+            throws InterruptedException, ExecutionException, TimeoutException {
         try {
-            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            TopicDescription description = described.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(topic);
             return description.partitions().stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .sorted((a, b) -> Integer.compare(a.partition(), b.partition()))
