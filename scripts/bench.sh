@@ -72,7 +72,7 @@ SHAPES="1x1 4x1 4x2 4x4"
 [ "$MODE" != smoke ] || SHAPES="1x1 4x2"
 MAXSIZE=100
 IDLE_MS=5000 # how long Kafka's consumers wait for more records when several share a group (subtracted)
-PORT=${BENCH_KAFKA_PORT:-39292}
+PORT=${BENCH_KAFKA_PORT:-29292}
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=${OUT:-target/bench/$stamp}

@@ -6,7 +6,7 @@
 # kept and their path and last lines printed; after a run that succeeded they are removed.
 #
 # Settings (environment, with defaults): COUNT=20 MAXSIZE=5 INTERVAL_MS=100 WORK_MS=200 PARTITIONS=3
-# CONSUMERS=3 COMMIT=batch TOPIC=jobs GROUP=workers GROUP_TYPE=consumer LOCAL_KAFKA_PORT=39092 JOIN_TIMEOUT=300s BROKER_START_TIMEOUT=60
+# CONSUMERS=3 COMMIT=batch TOPIC=jobs GROUP=workers GROUP_TYPE=consumer LOCAL_KAFKA_PORT=29092 JOIN_TIMEOUT=300s BROKER_START_TIMEOUT=60
 # Kafka's version is the parent pom's <kafka.version> (scripts/kafka-version.sh); the broker's settings are
 # docker/kafka/config/kraft-single-node.properties plus this run's listeners and log directory.
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 COUNT=${COUNT:-20} MAXSIZE=${MAXSIZE:-5} INTERVAL_MS=${INTERVAL_MS:-100} WORK_MS=${WORK_MS:-200}
 PARTITIONS=${PARTITIONS:-3} CONSUMERS=${CONSUMERS:-3} COMMIT=${COMMIT:-batch}
-TOPIC=${TOPIC:-jobs} GROUP=${GROUP:-workers} GROUP_TYPE=${GROUP_TYPE:-consumer} PORT=${LOCAL_KAFKA_PORT:-39092} JOIN_TIMEOUT=${JOIN_TIMEOUT:-300s}
+TOPIC=${TOPIC:-jobs} GROUP=${GROUP:-workers} GROUP_TYPE=${GROUP_TYPE:-consumer} PORT=${LOCAL_KAFKA_PORT:-29092} JOIN_TIMEOUT=${JOIN_TIMEOUT:-300s}
 # shellcheck source=local-broker/broker.sh
 . scripts/local-broker/broker.sh
 

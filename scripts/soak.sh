@@ -19,7 +19,7 @@
 # read "0 lost, 0 applied twice". Exit code 0 when that holds and every service ended well, 1 otherwise, 2 for bad
 # flags. The run's files are removed at the end unless it failed or --keep was given.
 #
-# Environment: SKIP_BUILD=1 uses the jars already built; SOAK_KAFKA_PORT (39492) is the broker's port, the
+# Environment: SKIP_BUILD=1 uses the jars already built; SOAK_KAFKA_PORT (29492) is the broker's port, the
 # controller takes the next one and the services' metrics ports start 10 above it; KAFKA_LIBS as in run-local.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,7 +78,7 @@ COUNT=$((DURATION * 1000 / INTERVAL_MS))
 DEDUP_WINDOW=$((COUNT + 1000))
 # Half-way, in the middle between two kills, so the pause and a restart never overlap.
 PAUSE_AT=$(( (DURATION / 2 / KILL_EVERY) * KILL_EVERY + KILL_EVERY / 2 ))
-PORT=${SOAK_KAFKA_PORT:-39492}
+PORT=${SOAK_KAFKA_PORT:-29492}
 METRICS_BASE=$((PORT + 10)) # producer; consumer n at METRICS_BASE + n
 
 # --- the broker: a single-node KRaft broker from Kafka's jars, started as run-local.sh and bench.sh start theirs -----

@@ -20,11 +20,15 @@ kafka_libs() {
 }
 
 broker_start() {
-  local dir=$1 port=$2 heap=${3:-512m}
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "127.0.0.1:$port is taken by another process: stop it, or choose another port" >&2
-    return 1
-  fi
+  local dir=$1 port=$2 heap=${3:-512m} p
+  # Callers' default ports lie below Linux's ephemeral range (32768-60999 by default): a port in that range can be
+  # held for a moment by any client connection's local end, and the broker's bind then fails.
+  for p in "$port" "$((port + 1))"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "127.0.0.1:$p is taken by another process: stop it, or choose another port" >&2
+      return 1
+    fi
+  done
   mkdir -p "$dir"
   # The one single-node KRaft config, plus what differs per run.
   {
