@@ -19,10 +19,6 @@ final class EnvelopeWriter {
             + "\",\"runId\":\"");
     private static final byte[] PRODUCED_AT = ascii("\",\"producedAt\":\"");
     private static final byte[] TAIL = ascii("\"}");
-    /** {@code yyyy-MM-ddTHH:mm:ssZ}, before any fraction. */
-    private static final int TIMESTAMP_BASE = 20;
-    private static final int[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000,
-        100_000_000, 1_000_000_000};
 
     private EnvelopeWriter() {
     }
@@ -33,15 +29,13 @@ final class EnvelopeWriter {
             return null;
         }
         Instant at = message.producedAt();
-        int fraction = fractionDigits(at.getNano());
-        long days = Math.floorDiv(at.getEpochSecond(), 86_400);
-        LocalDate date = LocalDate.ofEpochDay(days);
-        if (date.getYear() < 0 || date.getYear() > 9999) {
+        LocalDate date = Timestamps.canonicalDate(at);
+        if (date == null) {
             return null;
         }
-        int timestamp = TIMESTAMP_BASE + (fraction == 0 ? 0 : 1 + fraction);
+        int timestamp = Timestamps.canonicalLength(at);
         byte[] out;
-        int at0;
+        int runIdEnd;
         if (message instanceof QueueMessage.Item item) {
             if (!plain(item.payload())) {
                 return null;
@@ -50,44 +44,19 @@ final class EnvelopeWriter {
             out = new byte[ITEM_HEAD.length + idDigits + PAYLOAD.length + item.payload().length()
                     + ITEM_RUN_ID.length + item.runId().length() + PRODUCED_AT.length + timestamp + TAIL.length];
             int i = put(out, 0, ITEM_HEAD);
-            i = putNumber(out, i, item.id(), idDigits);
+            i = Timestamps.putDigits(out, i, item.id(), idDigits);
             i = put(out, i, PAYLOAD);
             i = putAscii(out, i, item.payload());
             i = put(out, i, ITEM_RUN_ID);
-            at0 = putAscii(out, i, item.runId());
+            runIdEnd = putAscii(out, i, item.runId());
         } else {
             out = new byte[PILL_HEAD.length + message.runId().length() + PRODUCED_AT.length + timestamp
                     + TAIL.length];
-            at0 = putAscii(out, put(out, 0, PILL_HEAD), message.runId());
+            runIdEnd = putAscii(out, put(out, 0, PILL_HEAD), message.runId());
         }
-        int i = put(out, at0, PRODUCED_AT);
-        int secondOfDay = (int) Math.floorMod(at.getEpochSecond(), 86_400);
-        i = putNumber(out, i, date.getYear(), 4);
-        out[i++] = '-';
-        i = putNumber(out, i, date.getMonthValue(), 2);
-        out[i++] = '-';
-        i = putNumber(out, i, date.getDayOfMonth(), 2);
-        out[i++] = 'T';
-        i = putNumber(out, i, secondOfDay / 3600, 2);
-        out[i++] = ':';
-        i = putNumber(out, i, secondOfDay / 60 % 60, 2);
-        out[i++] = ':';
-        i = putNumber(out, i, secondOfDay % 60, 2);
-        if (fraction > 0) {
-            out[i++] = '.';
-            i = putNumber(out, i, at.getNano() / POWERS_OF_TEN[9 - fraction], fraction);
-        }
-        out[i++] = 'Z';
+        int i = Timestamps.writeCanonical(at, date, out, put(out, runIdEnd, PRODUCED_AT));
         put(out, i, TAIL);
         return out;
-    }
-
-    /** The fraction digits {@code Instant#toString} prints: none, or 3, 6 or 9. */
-    private static int fractionDigits(int nano) {
-        if (nano == 0) {
-            return 0;
-        }
-        return nano % 1_000_000 == 0 ? 3 : nano % 1_000 == 0 ? 6 : 9;
     }
 
     /** True when JSON writes the text as it is, one byte per character: printable ASCII, no quote or backslash. */
@@ -107,15 +76,6 @@ final class EnvelopeWriter {
             digits++;
         }
         return digits;
-    }
-
-    /** Writes {@code value} as exactly {@code digits} decimal digits, zero-padded. */
-    private static int putNumber(byte[] out, int at, long value, int digits) {
-        for (int i = at + digits - 1; i >= at; i--) {
-            out[i] = (byte) ('0' + value % 10);
-            value /= 10;
-        }
-        return at + digits;
     }
 
     private static int putAscii(byte[] out, int at, String text) {

@@ -4,13 +4,65 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 
-/** Reads the timestamps the queue writes, without the cost of a general ISO-8601 parser. */
+/**
+ * Reads and writes the queue's timestamps in {@code Instant#toString()}'s form, without the cost of a general ISO-8601
+ * parser or formatter.
+ */
 final class Timestamps {
 
     private static final int[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000,
         100_000_000, 1_000_000_000};
 
+    /** {@code yyyy-MM-ddTHH:mm:ssZ}, before any fraction. */
+    private static final int BASE_LENGTH = 20;
+
     private Timestamps() {
+    }
+
+    /** The instant's UTC date when {@code Instant#toString()} writes four year digits (0000-9999), else null. */
+    static LocalDate canonicalDate(Instant at) {
+        LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(at.getEpochSecond(), 86_400));
+        return date.getYear() < 0 || date.getYear() > 9999 ? null : date;
+    }
+
+    /** How many characters {@code Instant#toString()} writes for the instant, when it has a canonical date. */
+    static int canonicalLength(Instant at) {
+        int fraction = fractionDigits(at.getNano());
+        return BASE_LENGTH + (fraction == 0 ? 0 : 1 + fraction);
+    }
+
+    /**
+     * Writes {@code at} as {@code Instant#toString()} does, as ASCII bytes at {@code out[from]}; {@code date} is its
+     * {@link #canonicalDate}. Returns the index after the last byte written.
+     */
+    static int writeCanonical(Instant at, LocalDate date, byte[] out, int from) {
+        int secondOfDay = (int) Math.floorMod(at.getEpochSecond(), 86_400);
+        int i = putDigits(out, from, date.getYear(), 4);
+        out[i++] = '-';
+        i = putDigits(out, i, date.getMonthValue(), 2);
+        out[i++] = '-';
+        i = putDigits(out, i, date.getDayOfMonth(), 2);
+        out[i++] = 'T';
+        i = putDigits(out, i, secondOfDay / 3600, 2);
+        out[i++] = ':';
+        i = putDigits(out, i, secondOfDay / 60 % 60, 2);
+        out[i++] = ':';
+        i = putDigits(out, i, secondOfDay % 60, 2);
+        int fraction = fractionDigits(at.getNano());
+        if (fraction > 0) {
+            out[i++] = '.';
+            i = putDigits(out, i, at.getNano() / POWERS_OF_TEN[9 - fraction], fraction);
+        }
+        out[i++] = 'Z';
+        return i;
+    }
+
+    /** The fraction digits {@code Instant#toString} prints: none, or 3, 6 or 9. */
+    private static int fractionDigits(int nano) {
+        if (nano == 0) {
+            return 0;
+        }
+        return nano % 1_000_000 == 0 ? 3 : nano % 1_000 == 0 ? 6 : 9;
     }
 
     /**
@@ -66,5 +118,14 @@ final class Timestamps {
             value = value * 10 + (c - '0');
         }
         return value;
+    }
+
+    /** Writes {@code value} as exactly {@code digits} decimal digits, zero-padded; returns the index after them. */
+    static int putDigits(byte[] out, int at, long value, int digits) {
+        for (int i = at + digits - 1; i >= at; i--) {
+            out[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        return at + digits;
     }
 }

@@ -74,7 +74,8 @@ final class TopicOffsets {
     Map<TopicPartition, Long> await(KafkaFuture<Map<TopicPartition, ListOffsetsResultInfo>> answer)
             throws InterruptedException, ExecutionException, TimeoutException {
         Map<TopicPartition, Long> offsets = new HashMap<>();
-        answer.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS).forEach((tp, info) -> offsets.put(tp, info.offset()));
+        answer.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .forEach((tp, info) -> offsets.put(tp, info.offset()));
         return offsets;
     }
 }

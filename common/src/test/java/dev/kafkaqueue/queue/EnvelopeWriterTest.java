@@ -2,6 +2,7 @@ package dev.kafkaqueue.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -31,8 +32,8 @@ class EnvelopeWriterTest {
                             "item-" + random.nextInt(), "r" + i, at);
             byte[] fast = EnvelopeWriter.write(message);
             if (fast != null) {
-                assertThat(new String(fast, java.nio.charset.StandardCharsets.UTF_8)).as(message.toString())
-                        .isEqualTo(new String(codec.encodeWithJackson(message), java.nio.charset.StandardCharsets.UTF_8));
+                assertThat(new String(fast, StandardCharsets.UTF_8)).as(message.toString())
+                        .isEqualTo(new String(codec.encodeWithJackson(message), StandardCharsets.UTF_8));
             } else {
                 assertThat(at.toString()).as("only years outside 0000-9999 are left to Jackson here")
                         .matches("^[+-].*");

@@ -93,8 +93,7 @@ record ConsumerSettings(QueueAddress queue, Duration work, CommitMode commitMode
      * uncommitted and the new owner redelivers them.
      */
     Duration inHandWait() {
-        Object configured = client().clientProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
-        long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString().trim());
+        long maxPollInterval = clientLong(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000);
         return Duration.ofMillis(Math.min(30_000, maxPollInterval / 2));
     }
 
@@ -113,16 +112,20 @@ record ConsumerSettings(QueueAddress queue, Duration work, CommitMode commitMode
      * small ones by {@link QueueConsumer#BACKLOG_RECORDS}.
      */
     long backlogBytes() {
-        Object configured = client().clientProperties().get(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG);
-        long fetch = configured == null ? ConsumerConfig.DEFAULT_MAX_PARTITION_FETCH_BYTES
-                : Long.parseLong(configured.toString().trim());
+        long fetch = clientLong(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                ConsumerConfig.DEFAULT_MAX_PARTITION_FETCH_BYTES);
         return Math.max(4L << 20, 2 * fetch);
     }
 
     /** {@code max.poll.records}: the most one poll returns. */
     int maxPollRecords() {
-        Object configured = client().clientProperties().get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
-        return configured == null ? ConsumerConfig.DEFAULT_MAX_POLL_RECORDS : Integer.parseInt(configured.toString().trim());
+        return (int) clientLong(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, ConsumerConfig.DEFAULT_MAX_POLL_RECORDS);
+    }
+
+    /** A numeric Kafka client setting from {@code --command-config}, or Kafka's default when it is not set. */
+    private long clientLong(String key, long kafkaDefault) {
+        Object configured = client().clientProperties().get(key);
+        return configured == null ? kafkaDefault : Long.parseLong(configured.toString().trim());
     }
 
     /** How long the poll thread waits for a full backlog before it pauses the partition: well inside the poll limit. */

@@ -1,7 +1,6 @@
 package dev.kafkaqueue.consumer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -98,13 +97,6 @@ final class TaskDone {
             partition.inFlightBytes += task.bytes;
             tasks.add(task);
         }
-    }
-
-    /** One fetched record: a task to hand to a worker. */
-    Task track(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) {
-        List<Task> one = new ArrayList<>(1);
-        track(List.of(record), tp, one);
-        return one.get(0);
     }
 
     /**

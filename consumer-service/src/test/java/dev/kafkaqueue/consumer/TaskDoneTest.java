@@ -183,10 +183,12 @@ class TaskDoneTest {
     }
 
     private static List<Task> track(TaskDone done, TopicPartition tp, long... offsets) {
-        List<Task> tasks = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (long offset : offsets) {
-            tasks.add(done.track(new ConsumerRecord<>(tp.topic(), tp.partition(), offset, null, new byte[0]), tp));
+            records.add(new ConsumerRecord<>(tp.topic(), tp.partition(), offset, null, new byte[0]));
         }
+        List<Task> tasks = new ArrayList<>();
+        done.track(records, tp, tasks);
         return tasks;
     }
 

@@ -97,11 +97,12 @@ class WorkPoolTest {
 
     private List<Task> tasks(String... keys) {
         taskDone.assigned(P0, null);
-        List<Task> tasks = new ArrayList<>();
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < keys.length; i++) {
-            tasks.add(taskDone.track(new ConsumerRecord<>(P0.topic(), 0, i, keys[i].getBytes(StandardCharsets.UTF_8),
-                    new byte[0]), P0));
+            records.add(new ConsumerRecord<>(P0.topic(), 0, i, keys[i].getBytes(StandardCharsets.UTF_8), new byte[0]));
         }
+        List<Task> tasks = new ArrayList<>();
+        taskDone.track(records, P0, tasks);
         return tasks;
     }
 
