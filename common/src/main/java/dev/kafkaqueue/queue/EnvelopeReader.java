@@ -32,6 +32,7 @@ final class EnvelopeReader {
     }
 
     private volatile RunId lastRunId = new RunId(new byte[0], "");
+    private final Timestamps.Reader timestamps = new Timestamps.Reader();
 
     /** The message, or null when {@code value} is not exactly in the canonical layout. */
     QueueMessage read(byte[] value) {
@@ -88,13 +89,13 @@ final class EnvelopeReader {
     }
 
     /** {@code ,"producedAt":"<instant>"}, then the closing brace as the value's last byte. */
-    private static Instant producedAt(byte[] value, int at) {
+    private Instant producedAt(byte[] value, int at) {
         int start = expect(value, at, PRODUCED_AT);
         int end = stringEnd(value, start);
         if (end < 0 || end + 2 != value.length || value[end + 1] != '}') {
             return null;
         }
-        return Timestamps.parseCanonical(value, start, end);
+        return timestamps.parse(value, start, end);
     }
 
     private String runId(byte[] value, int from, int to) {

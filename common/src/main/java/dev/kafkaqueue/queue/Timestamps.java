@@ -3,6 +3,7 @@ package dev.kafkaqueue.queue;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Arrays;
 
 /**
  * Reads and writes the queue's timestamps in {@code Instant#toString()}'s form, without the cost of a general ISO-8601
@@ -15,6 +16,8 @@ final class Timestamps {
 
     /** {@code yyyy-MM-ddTHH:mm:ssZ}, before any fraction. */
     private static final int BASE_LENGTH = 20;
+    /** {@link #minuteEpochSecond}'s answer for a minute that is not canonical. */
+    private static final long NO_MINUTE = Long.MIN_VALUE;
 
     private Timestamps() {
     }
@@ -71,19 +74,77 @@ final class Timestamps {
      * The same instant as {@code Instant.parse} either way.
      */
     static Instant parseCanonical(byte[] bytes, int from, int to) {
-        int length = to - from;
-        if (from < 0 || to > bytes.length || length < 20 || length == 21 || length > 30 || bytes[from + 4] != '-'
-                || bytes[from + 7] != '-' || bytes[from + 10] != 'T' || bytes[from + 13] != ':'
-                || bytes[from + 16] != ':' || bytes[to - 1] != 'Z') {
+        if (!canonicalLayout(bytes, from, to)) {
             return null;
         }
+        long minute = minuteEpochSecond(bytes, from);
+        return minute == NO_MINUTE ? null : atMinute(bytes, from, to, minute);
+    }
+
+    /**
+     * {@link #parseCanonical} that remembers the last minute it read ({@code yyyy-MM-ddTHH:mm:}): the records of a
+     * stream were put seconds apart, so nearly every timestamp shares it and only its seconds are read. Thread-safe.
+     */
+    static final class Reader {
+
+        private static final int MINUTE_LENGTH = 17;
+
+        /** A minute's text, already checked, and its first epoch second. */
+        private record Minute(byte[] text, long epochSecond) {
+        }
+
+        private volatile Minute last = new Minute(new byte[MINUTE_LENGTH], 0); // zeros: never canonical
+
+        Instant parse(byte[] bytes, int from, int to) {
+            if (!canonicalLayout(bytes, from, to)) {
+                return null;
+            }
+            Minute minute = last;
+            if (Arrays.equals(bytes, from, from + MINUTE_LENGTH, minute.text, 0, MINUTE_LENGTH)) {
+                return atMinute(bytes, from, to, minute.epochSecond);
+            }
+            long epochSecond = minuteEpochSecond(bytes, from);
+            if (epochSecond == NO_MINUTE) {
+                return null;
+            }
+            last = new Minute(Arrays.copyOfRange(bytes, from, from + MINUTE_LENGTH), epochSecond); // a benign race
+            return atMinute(bytes, from, to, epochSecond);
+        }
+    }
+
+    /** The separators, the length and the closing {@code Z} of the canonical form. */
+    private static boolean canonicalLayout(byte[] bytes, int from, int to) {
+        int length = to - from;
+        return from >= 0 && to <= bytes.length && length >= 20 && length != 21 && length <= 30
+                && bytes[from + 4] == '-' && bytes[from + 7] == '-' && bytes[from + 10] == 'T'
+                && bytes[from + 13] == ':' && bytes[from + 16] == ':' && bytes[to - 1] == 'Z';
+    }
+
+    /** The first epoch second of the minute {@code yyyy-MM-ddTHH:mm} at {@code from}, or {@link #NO_MINUTE}. */
+    private static long minuteEpochSecond(byte[] bytes, int from) {
         int year = digits(bytes, from, 4);
         int month = digits(bytes, from + 5, 2);
         int day = digits(bytes, from + 8, 2);
         int hour = digits(bytes, from + 11, 2);
         int minute = digits(bytes, from + 14, 2);
+        if (year < 0 || month < 1 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
+            return NO_MINUTE;
+        }
+        try {
+            return LocalDate.of(year, month, day).toEpochDay() * 86_400 + hour * 3_600L + minute * 60L;
+        } catch (DateTimeException e) {
+            return NO_MINUTE;
+        }
+    }
+
+    /** The instant at {@code ss[.f{1,9}]Z} into the minute; null when those bytes are not canonical. */
+    private static Instant atMinute(byte[] bytes, int from, int to, long minuteEpochSecond) {
         int second = digits(bytes, from + 17, 2);
+        if (second < 0 || second > 59) {
+            return null; // a leap second, among others: Instant.parse knows what to do
+        }
         int nano = 0;
+        int length = to - from;
         if (length > 20) {
             int fraction = length - 21;
             if (bytes[from + 19] != '.') {
@@ -95,16 +156,7 @@ final class Timestamps {
             }
             nano = value * POWERS_OF_TEN[9 - fraction];
         }
-        if (year < 0 || month < 1 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0
-                || second > 59) {
-            return null; // a leap second, among others: Instant.parse knows what to do
-        }
-        try {
-            long epochDay = LocalDate.of(year, month, day).toEpochDay();
-            return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second, nano);
-        } catch (DateTimeException e) {
-            return null;
-        }
+        return Instant.ofEpochSecond(minuteEpochSecond + second, nano);
     }
 
     /** The decimal number in {@code bytes[from, from + count)}, or -1 if a byte is not a digit. */

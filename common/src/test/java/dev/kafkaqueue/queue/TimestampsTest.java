@@ -23,6 +23,32 @@ class TimestampsTest {
         }
     }
 
+    @Test
+    void readerThatRemembersTheMinuteAgreesWithInstantParse() {
+        Timestamps.Reader reader = new Timestamps.Reader();
+        SplittableRandom random = new SplittableRandom(7);
+        Instant at = Instant.parse("2026-11-24T09:00:00Z");
+        for (int i = 0; i < 100_000; i++) {
+            // Mostly a few milliseconds apart, as a stream's records are; now and then far away, then back.
+            at = random.nextInt(100) == 0 ? Instant.ofEpochSecond(random.nextLong(0, 253_000_000_000L))
+                    : at.plusNanos(random.nextLong(0, 5_000_000_000L));
+            String text = at.toString();
+            byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+            assertThat(reader.parse(bytes, 0, bytes.length)).as(text).isEqualTo(Instant.parse(text));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2026-11-24T09:00:60Z", "2026-11-24T09:00:0aZ", "2026-11-24T09:00:00.Z",
+        "2026-11-24T09:00:00,5Z", "2026-11-24T09:00:00.5+", "2026-11-24T09:00:00.12345678901Z"})
+    void readerDeclinesBadSecondsInTheMinuteItRemembers(String text) {
+        Timestamps.Reader reader = new Timestamps.Reader();
+        byte[] minute = "2026-11-24T09:00:00Z".getBytes(StandardCharsets.US_ASCII);
+        assertThat(reader.parse(minute, 0, minute.length)).isEqualTo(Instant.parse("2026-11-24T09:00:00Z"));
+        byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+        assertThat(reader.parse(bytes, 0, bytes.length)).isNull();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"yesterday", "2026-11-24 09:00:00Z", "2026-02-30T09:00:00Z", "2026-11-24T24:00:00Z",
         "2026-11-24T09:00:00.Z", "2026-11-24T09:00:00.1234567890Z", "2026-11-24T09:00:00+01:00",

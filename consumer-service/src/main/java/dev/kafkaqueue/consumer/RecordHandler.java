@@ -5,6 +5,7 @@ import dev.kafkaqueue.queue.RecordCodec;
 import dev.kafkaqueue.queue.UnreadableRecordException;
 import dev.kafkaqueue.service.ItemLog;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -22,12 +23,17 @@ final class RecordHandler implements WorkPool.Handler {
 
     private static final Logger log = LoggerFactory.getLogger(RecordHandler.class);
 
-    /** The meters a consumer moves per record, consumer group or share group. */
-    record Meters(Counter done, Counter skipped, Counter deadLettered, ProcessingTime processing) {
+    /**
+     * The meters a consumer moves per record, consumer group or share group. {@code done} is the one count of items
+     * processed and applied: the meter reads it, and so does the consumer's own summary.
+     */
+    record Meters(LongAdder done, Counter skipped, Counter deadLettered, ProcessingTime processing) {
         static Meters register(MeterRegistry registry) {
+            LongAdder done = new LongAdder();
+            FunctionCounter.builder("queue.items.done", done, LongAdder::sum)
+                    .description("Items processed and applied (task_done)").register(registry);
             return new Meters(
-                    Counter.builder("queue.items.done")
-                            .description("Items processed and applied (task_done)").register(registry),
+                    done,
                     Counter.builder("queue.items.skipped")
                             .description("Redelivered items not applied again").register(registry),
                     Counter.builder("queue.items.dead.lettered")
@@ -45,7 +51,6 @@ final class RecordHandler implements WorkPool.Handler {
     private final Meters meters;
     private final long count;
     private final AtomicLong claimed = new AtomicLong();
-    private final LongAdder processed = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private volatile boolean pillFinished;
     /** Per-record mode: called after each record, before its commit is awaited. */
@@ -101,7 +106,7 @@ final class RecordHandler implements WorkPool.Handler {
 
     /** Items processed (applied) so far. */
     long processed() {
-        return processed.sum();
+        return meters.done().sum();
     }
 
     long deadLettered() {
@@ -127,7 +132,8 @@ final class RecordHandler implements WorkPool.Handler {
         }
         long started = System.nanoTime();
         Exception failure = retrying.process(item);
-        meters.processing().record(System.nanoTime() - started);
+        long ended = System.nanoTime();
+        meters.processing().record(ended - started);
         if (failure == Retrying.STOPPED) {
             return false;
         }
@@ -138,9 +144,8 @@ final class RecordHandler implements WorkPool.Handler {
             return true;
         }
         dedup.add(item.runId(), item.id());
-        processed.increment();
         meters.done().increment();
-        if (items.next()) {
+        if (items.next(ended)) {
             System.out.println("Consumed " + item.id() + " (partition " + record.partition() + ", offset "
                     + record.offset() + ")");
         }

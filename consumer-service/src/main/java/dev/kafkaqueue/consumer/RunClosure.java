@@ -99,7 +99,10 @@ final class RunClosure {
     private final long startedAtMillis;
     private final Set<String> seenRuns = new HashSet<>();
     private final Map<TopicPartition, Closure> closed = new HashMap<>();
-    private String lastRun;
+    /** The run of the last item read; written under the lock, read without it by {@link #item}. */
+    private volatile String lastRun;
+    /** Whether {@link #closed} has an entry; written under the lock, read without it by {@link #item}. */
+    private volatile boolean anyClosed;
 
     /** @param startedAtMillis when this consumer started, in epoch milliseconds */
     RunClosure(long startedAtMillis) {
@@ -113,21 +116,31 @@ final class RunClosure {
                 Closure.parse(offset.metadata()).ifPresent(closure -> closed.put(tp, closure));
             }
         });
+        anyClosed = !closed.isEmpty();
     }
 
     /** Forgets partitions this consumer no longer owns; their closures stay in the group's commits. */
     synchronized void revoked(Collection<TopicPartition> partitions) {
         partitions.forEach(closed::remove);
+        anyClosed = !closed.isEmpty();
     }
 
-    /** An item read from the partition: its run is current, and the partition is open again. */
-    synchronized void item(TopicPartition tp, QueueMessage.Item item) {
-        if (!item.runId().equals(lastRun)) { // the same run item after item: skip the set
-            seenRuns.add(item.runId());
-            lastRun = item.runId();
+    /**
+     * An item read from the partition: its run is current, and the partition is open again. Item after item of one
+     * run, with no partition closed, nothing changes: that case takes no lock.
+     */
+    void item(TopicPartition tp, QueueMessage.Item item) {
+        if (item.runId().equals(lastRun) && !anyClosed) {
+            return;
         }
-        if (!closed.isEmpty()) {
-            closed.remove(tp);
+        synchronized (this) {
+            if (!item.runId().equals(lastRun)) {
+                seenRuns.add(item.runId());
+                lastRun = item.runId();
+            }
+            if (closed.remove(tp) != null) {
+                anyClosed = !closed.isEmpty();
+            }
         }
     }
 
@@ -143,6 +156,7 @@ final class RunClosure {
         }
         seenRuns.add(pill.runId());
         closed.put(tp, new Closure(pill.runId(), pill.producedAt().toEpochMilli()));
+        anyClosed = true;
         return true;
     }
 

@@ -88,15 +88,15 @@ final class ShareRecordHandler {
 
     /** Applies the item, retrying as a consumer group does; returns how to acknowledge the record. */
     private AcknowledgeType apply(QueueMessage.Item item, ConsumerRecord<byte[], byte[]> record, DeadLetters writer) {
-        String where = " (partition " + record.partition() + ", offset " + record.offset() + ")";
         if (dedup.contains(item.runId(), item.id())) {
-            System.out.println("Skipped " + item.id() + where + ": already applied");
+            System.out.println("Skipped " + item.id() + where(record) + ": already applied");
             meters.skipped().increment();
             return AcknowledgeType.ACCEPT;
         }
         long started = System.nanoTime();
         Exception failure = retrying.process(item);
-        meters.processing().record(System.nanoTime() - started);
+        long ended = System.nanoTime();
+        meters.processing().record(ended - started);
         if (failure == Retrying.STOPPED) {
             return AcknowledgeType.RELEASE; // stopping: another member takes it at once
         }
@@ -106,8 +106,8 @@ final class ShareRecordHandler {
         dedup.add(item.runId(), item.id());
         itemsProcessed++;
         meters.done().increment();
-        if (items.next()) {
-            System.out.println("Consumed " + item.id() + where);
+        if (items.next(ended)) {
+            System.out.println("Consumed " + item.id() + where(record));
         }
         return AcknowledgeType.ACCEPT;
     }
@@ -128,6 +128,10 @@ final class ShareRecordHandler {
                 delivery, deliveryCountLimit, writer.topic(), error.toString());
         deadLetter(writer, record, error);
         return AcknowledgeType.REJECT;
+    }
+
+    private static String where(ConsumerRecord<byte[], byte[]> record) {
+        return " (partition " + record.partition() + ", offset " + record.offset() + ")";
     }
 
     private void deadLetter(DeadLetters writer, ConsumerRecord<byte[], byte[]> record, Exception error) {

@@ -52,7 +52,7 @@ final class WorkPool implements AutoCloseable {
     private final Handler handler;
     private final Runnable drained;
     private final Thread[] threads;
-    /** The task each worker is in, by slot; null between tasks. */
+    /** A task of the partition each worker is working a batch of, by slot; null between batches. */
     private final AtomicReferenceArray<Task> current;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
@@ -165,7 +165,7 @@ final class WorkPool implements AutoCloseable {
         }
     }
 
-    /** Items being worked right now. */
+    /** Workers in a task right now (a worker counts while it works through a batch of tasks). */
     int inProgress() {
         int count = 0;
         for (int i = 0; i < current.length(); i++) {
@@ -268,17 +268,22 @@ final class WorkPool implements AutoCloseable {
     }
 
     private void run(int slot, ArrayDeque<Task> batch) {
-        for (Task task = batch.poll(); task != null; task = batch.poll()) {
-            // In the task before checking it is live: a revoke that marks it dead either is seen here, or sees this
-            // worker in it and waits (awaitQuiet).
-            current.set(slot, task);
-            try {
+        PartitionProgress partition = null;
+        try {
+            for (Task task = batch.poll(); task != null; task = batch.poll()) {
+                // In the partition before checking the task is live: a revoke that marks it dead either is seen here,
+                // or sees this worker in the partition and waits (awaitQuiet). A batch is one lane's, so nearly
+                // always one partition's: the (fenced) volatile write is made once per batch, not per task.
+                if (task.partition != partition) {
+                    partition = task.partition;
+                    current.set(slot, task);
+                }
                 if (!stopping && task.live()) {
                     handler.handle(task);
                 }
-            } finally {
-                current.set(slot, null);
             }
+        } finally {
+            current.setRelease(slot, null); // publishes the batch's work to awaitQuiet, without a full fence
         }
     }
 

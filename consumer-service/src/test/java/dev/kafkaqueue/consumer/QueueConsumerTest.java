@@ -88,7 +88,7 @@ class QueueConsumerTest {
         assertThat(offset.offset()).isEqualTo(4);
         assertThat(offset.metadata()).startsWith("kafka-queue:pill:r1:");
         assertThat(kafka.closed()).isTrue();
-        assertThat(metrics.registry().get("queue.items.done").counter().count()).isEqualTo(3);
+        assertThat(metrics.registry().get("queue.items.done").functionCounter().count()).isEqualTo(3);
     }
 
     @Test
