@@ -92,7 +92,7 @@ class EnvelopeReaderTest {
             accepted++;
             QueueMessage strict;
             try {
-                strict = codec.decodeStrict(value);
+                strict = StrictJson.decode(value);
             } catch (UnreadableRecordException e) {
                 throw new AssertionError("the fast path accepted what the strict reader rejects: "
                         + new String(value, StandardCharsets.UTF_8), e);
