@@ -2,13 +2,12 @@ package dev.kafkaqueue.queue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.LocalDate;
 
 /**
  * {@link RecordCodec}'s fast path for writing: the same bytes Jackson writes for a message, in the codec's field
  * order, with no tree, no generator and no {@code Instant#toString}. It declines (returns null) a message whose text
  * would need escaping or is not plain ASCII, and an instant outside the years 0000 to 9999; the codec then writes
- * those with Jackson. Thread-safe (stateless).
+ * those with Jackson. Thread-safe.
  */
 final class EnvelopeWriter {
 
@@ -19,6 +18,7 @@ final class EnvelopeWriter {
             + "\",\"runId\":\"");
     private static final byte[] PRODUCED_AT = ascii("\",\"producedAt\":\"");
     private static final byte[] TAIL = ascii("\"}");
+    private static final Timestamps.Writer TIMESTAMPS = new Timestamps.Writer();
 
     private EnvelopeWriter() {
     }
@@ -29,11 +29,10 @@ final class EnvelopeWriter {
             return null;
         }
         Instant at = message.producedAt();
-        LocalDate date = Timestamps.canonicalDate(at);
-        if (date == null) {
+        int timestamp = TIMESTAMPS.length(at);
+        if (timestamp < 0) {
             return null;
         }
-        int timestamp = Timestamps.canonicalLength(at);
         byte[] out;
         int runIdEnd;
         if (message instanceof QueueMessage.Item item) {
@@ -54,7 +53,7 @@ final class EnvelopeWriter {
                     + TAIL.length];
             runIdEnd = putAscii(out, put(out, 0, PILL_HEAD), message.runId());
         }
-        int i = Timestamps.writeCanonical(at, date, out, put(out, runIdEnd, PRODUCED_AT));
+        int i = TIMESTAMPS.write(at, out, put(out, runIdEnd, PRODUCED_AT));
         put(out, i, TAIL);
         return out;
     }

@@ -16,48 +16,79 @@ final class Timestamps {
 
     /** {@code yyyy-MM-ddTHH:mm:ssZ}, before any fraction. */
     private static final int BASE_LENGTH = 20;
+    /** {@code yyyy-MM-ddTHH:mm:}: the minute, before the seconds. */
+    private static final int MINUTE_LENGTH = 17;
     /** {@link #minuteEpochSecond}'s answer for a minute that is not canonical. */
     private static final long NO_MINUTE = Long.MIN_VALUE;
 
     private Timestamps() {
     }
 
-    /** The instant's UTC date when {@code Instant#toString()} writes four year digits (0000-9999), else null. */
-    static LocalDate canonicalDate(Instant at) {
-        LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(at.getEpochSecond(), 86_400));
-        return date.getYear() < 0 || date.getYear() > 9999 ? null : date;
-    }
-
-    /** How many characters {@code Instant#toString()} writes for the instant, when it has a canonical date. */
-    static int canonicalLength(Instant at) {
-        int fraction = fractionDigits(at.getNano());
-        return BASE_LENGTH + (fraction == 0 ? 0 : 1 + fraction);
-    }
-
     /**
-     * Writes {@code at} as {@code Instant#toString()} does, as ASCII bytes at {@code out[from]}; {@code date} is its
-     * {@link #canonicalDate}. Returns the index after the last byte written.
+     * Writes instants as {@code Instant#toString()} does, as ASCII bytes, remembering the text of the last minute
+     * written ({@code yyyy-MM-ddTHH:mm:}): puts come milliseconds apart, so nearly every timestamp copies it and
+     * writes only its seconds. Thread-safe.
      */
-    static int writeCanonical(Instant at, LocalDate date, byte[] out, int from) {
-        int secondOfDay = (int) Math.floorMod(at.getEpochSecond(), 86_400);
-        int i = putDigits(out, from, date.getYear(), 4);
-        out[i++] = '-';
-        i = putDigits(out, i, date.getMonthValue(), 2);
-        out[i++] = '-';
-        i = putDigits(out, i, date.getDayOfMonth(), 2);
-        out[i++] = 'T';
-        i = putDigits(out, i, secondOfDay / 3600, 2);
-        out[i++] = ':';
-        i = putDigits(out, i, secondOfDay / 60 % 60, 2);
-        out[i++] = ':';
-        i = putDigits(out, i, secondOfDay % 60, 2);
-        int fraction = fractionDigits(at.getNano());
-        if (fraction > 0) {
-            out[i++] = '.';
-            i = putDigits(out, i, at.getNano() / POWERS_OF_TEN[9 - fraction], fraction);
+    static final class Writer {
+
+        /** A minute's text, or null when {@code Instant#toString()} writes its year otherwise than as 0000-9999. */
+        private record Minute(long epochMinute, byte[] text) {
         }
-        out[i++] = 'Z';
-        return i;
+
+        private volatile Minute last = new Minute(Long.MIN_VALUE, null);
+
+        /** How many bytes {@link #write} writes for {@code at}; -1 when its year is outside 0000-9999. */
+        int length(Instant at) {
+            if (minute(at).text == null) {
+                return -1;
+            }
+            int fraction = fractionDigits(at.getNano());
+            return BASE_LENGTH + (fraction == 0 ? 0 : 1 + fraction);
+        }
+
+        /** Writes {@code at} at {@code out[from]}, when {@link #length} is not -1; returns the index after it. */
+        int write(Instant at, byte[] out, int from) {
+            Minute minute = minute(at);
+            System.arraycopy(minute.text, 0, out, from, MINUTE_LENGTH);
+            int i = putDigits(out, from + MINUTE_LENGTH, at.getEpochSecond() - minute.epochMinute * 60, 2);
+            int fraction = fractionDigits(at.getNano());
+            if (fraction > 0) {
+                out[i++] = '.';
+                i = putDigits(out, i, at.getNano() / POWERS_OF_TEN[9 - fraction], fraction);
+            }
+            out[i++] = 'Z';
+            return i;
+        }
+
+        private Minute minute(Instant at) {
+            long epochMinute = Math.floorDiv(at.getEpochSecond(), 60);
+            Minute minute = last;
+            if (minute.epochMinute != epochMinute) {
+                minute = new Minute(epochMinute, minuteText(epochMinute));
+                last = minute; // a benign race between threads
+            }
+            return minute;
+        }
+
+        private static byte[] minuteText(long epochMinute) {
+            LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(epochMinute, 1_440));
+            if (date.getYear() < 0 || date.getYear() > 9999) {
+                return null;
+            }
+            int minuteOfDay = (int) Math.floorMod(epochMinute, 1_440);
+            byte[] text = new byte[MINUTE_LENGTH];
+            int i = putDigits(text, 0, date.getYear(), 4);
+            text[i++] = '-';
+            i = putDigits(text, i, date.getMonthValue(), 2);
+            text[i++] = '-';
+            i = putDigits(text, i, date.getDayOfMonth(), 2);
+            text[i++] = 'T';
+            i = putDigits(text, i, minuteOfDay / 60, 2);
+            text[i++] = ':';
+            i = putDigits(text, i, minuteOfDay % 60, 2);
+            text[i] = ':';
+            return text;
+        }
     }
 
     /** The fraction digits {@code Instant#toString} prints: none, or 3, 6 or 9. */
@@ -86,8 +117,6 @@ final class Timestamps {
      * stream were put seconds apart, so nearly every timestamp shares it and only its seconds are read. Thread-safe.
      */
     static final class Reader {
-
-        private static final int MINUTE_LENGTH = 17;
 
         /** A minute's text, already checked, and its first epoch second. */
         private record Minute(byte[] text, long epochSecond) {

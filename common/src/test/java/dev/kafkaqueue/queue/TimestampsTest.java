@@ -38,6 +38,28 @@ class TimestampsTest {
         }
     }
 
+    @Test
+    void writerThatRemembersTheMinuteWritesWhatInstantWrites() {
+        Timestamps.Writer writer = new Timestamps.Writer();
+        SplittableRandom random = new SplittableRandom(3);
+        Instant at = Instant.parse("1969-12-31T23:58:00Z");
+        for (int i = 0; i < 100_000; i++) {
+            // Mostly a few milliseconds apart, as puts are; now and then far away (before 1970 too), then back.
+            at = random.nextInt(100) == 0 ? Instant.ofEpochSecond(random.nextLong(-62_000_000_000L, 253_000_000_000L))
+                    : at.plusNanos(random.nextInt(4) == 0 ? random.nextLong(0, 5_000) * 1_000_000
+                            : random.nextLong(0, 5_000_000_000L));
+            String text = at.toString();
+            int length = writer.length(at);
+            if (text.startsWith("+") || text.startsWith("-")) {
+                assertThat(length).as(text).isEqualTo(-1);
+                continue;
+            }
+            byte[] out = new byte[length + 2];
+            assertThat(writer.write(at, out, 1)).isEqualTo(length + 1);
+            assertThat(new String(out, 1, length, StandardCharsets.US_ASCII)).isEqualTo(text);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"2026-11-24T09:00:60Z", "2026-11-24T09:00:0aZ", "2026-11-24T09:00:00.Z",
         "2026-11-24T09:00:00,5Z", "2026-11-24T09:00:00.5+", "2026-11-24T09:00:00.12345678901Z"})

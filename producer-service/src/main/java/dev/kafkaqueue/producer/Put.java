@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -48,12 +47,12 @@ final class Put {
 
     private final ProducerSettings settings;
     private final BackpressureGate gate;
+    /** Items put and acknowledged: the one count, read by the report, join and the meter. */
     private final Counter putCounter;
     private final StopSignal stop;
     private final PrintStream out;
     private final RecordCodec codec = new RecordCodec();
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
-    private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicInteger pillsAcknowledged = new AtomicInteger();
     private final long startedNanos = System.nanoTime();
     private String timeoutMessage;
@@ -68,7 +67,7 @@ final class Put {
 
     /** Items acknowledged so far. */
     long acknowledged() {
-        return acknowledged.get();
+        return (long) putCounter.count();
     }
 
     /** Puts the run and returns the exit code; the report line is printed. */
@@ -142,24 +141,24 @@ final class Put {
     private void send(Producer<String, byte[]> producer, ItemLog items, QueueMessage.Item item) {
         ProducerRecord<String, byte[]> record =
                 new ProducerRecord<>(settings.queue().topic(), Long.toString(item.id()), codec.encode(item));
+        long id = item.id(); // the callback holds the id only: the item is garbage once encoded, not once acknowledged
         producer.send(record, (metadata, error) -> {
             if (error != null) {
                 gate.failed();
                 if (sendFailure.compareAndSet(null, error)) {
                     if (isFenced(error)) {
                         log.warn("Item {} not put: a newer producer with the same --transactional-id took over",
-                                item.id());
+                                id);
                     } else {
-                        log.error("Send of item {} failed; no more items will be put: {}", item.id(), error.toString());
+                        log.error("Send of item {} failed; no more items will be put: {}", id, error.toString());
                     }
                 }
                 return;
             }
             gate.acknowledged(metadata.partition(), metadata.offset());
-            acknowledged.incrementAndGet();
             putCounter.increment();
             if (items.next()) { // the line is built only when it is printed
-                out.println("Produced " + item.id() + " (partition " + metadata.partition() + ", offset "
+                out.println("Produced " + id + " (partition " + metadata.partition() + ", offset "
                         + metadata.offset() + ")");
             }
         });
@@ -189,7 +188,7 @@ final class Put {
             log.info("Backpressure: waited {}, {} ms in all (maxsize {})", plural(gate.waits(), "time"),
                     gate.waited().toMillis(), settings.pacing().maxsize());
         }
-        String acked = acknowledged.get() + " of " + items(settings.run().count()) + " acknowledged";
+        String acked = acknowledged() + " of " + items(settings.run().count()) + " acknowledged";
         switch (ending) {
             case FENCED -> {
                 out.println("Producer fenced: another producer started with the same --transactional-id '"
@@ -214,8 +213,8 @@ final class Put {
             default -> {
                 double seconds = (System.nanoTime() - startedNanos) / 1e9;
                 out.println(String.format(Locale.ROOT, "Producer done: %s and %s acknowledged in %.1fs (%.1f items/s)"
-                                + " (run %s)", items(acknowledged.get()), plural(pillsAcknowledged.get(), "pill"),
-                        seconds, acknowledged.get() / Math.max(seconds, 1e-3), settings.run().runId()));
+                                + " (run %s)", items(acknowledged()), plural(pillsAcknowledged.get(), "pill"),
+                        seconds, acknowledged() / Math.max(seconds, 1e-3), settings.run().runId()));
                 return ExitCode.OK;
             }
         }
