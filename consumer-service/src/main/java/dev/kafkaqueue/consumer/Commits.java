@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
@@ -33,14 +34,35 @@ final class Commits implements TaskDone.Committer {
         this.committed = committed;
     }
 
+    /**
+     * Sends the commit once, then waits for it. A worker's nudge ({@code KafkaConsumer#wakeup}) that lands in the wait
+     * only makes it wait again: were the commit itself retried, a commit already sent would be sent twice. A commit
+     * the broker could not take now (coordinator moving, a disconnect) is made again with Kafka's own retries, within
+     * what is left of the timeout.
+     */
     @Override
     public boolean commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception[] outcome = {null}; // the callback runs on this thread, inside the wait
         try {
+            if (!offsets.isEmpty()) {
+                kafka.commitAsync(offsets, (done, error) -> outcome[0] = error);
+            }
             wakeups.call(() -> {
-                kafka.commitSync(offsets, timeout);
+                kafka.commitSync(Map.of(), left(deadline)); // nothing to send: waits for the commits in flight
                 return null;
             });
-            if (!offsets.isEmpty()) { // nothing is sent for an empty commit: it only waits for the async ones
+            if (outcome[0] instanceof RetriableException) {
+                wakeups.call(() -> {
+                    kafka.commitSync(offsets, left(deadline));
+                    return null;
+                });
+            } else if (outcome[0] instanceof RuntimeException e) {
+                throw e;
+            } else if (outcome[0] != null) {
+                throw new KafkaException(outcome[0]);
+            }
+            if (!offsets.isEmpty()) {
                 committed.increment();
             }
             return true;
@@ -53,6 +75,10 @@ final class Commits implements TaskDone.Committer {
             log.warn("Commit rejected after a rebalance; the new owner redelivers: {}", e.getMessage());
             return false;
         }
+    }
+
+    private static Duration left(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     @Override
