@@ -17,6 +17,10 @@ final class Commits implements TaskDone.Committer {
 
     private static final Logger log = LoggerFactory.getLogger(Commits.class);
 
+    /** What an asynchronous commit's callback has not yet said. */
+    private static final Exception UNANSWERED = new RetriableException("no answer yet") {
+    };
+
     private final Consumer<byte[], byte[]> kafka;
     private final Wakeups wakeups;
     private final Duration timeout;
@@ -37,22 +41,25 @@ final class Commits implements TaskDone.Committer {
     /**
      * Sends the commit once, then waits for it. A worker's nudge ({@code KafkaConsumer#wakeup}) that lands in the wait
      * only makes it wait again: were the commit itself retried, a commit already sent would be sent twice. A commit
-     * the broker could not take now (coordinator moving, a disconnect) is made again with Kafka's own retries, within
-     * what is left of the timeout.
+     * the broker could not take now (coordinator moving, a disconnect), or one still unanswered after the wait (Kafka
+     * holds an asynchronous commit back while it looks for the coordinator), is made again with Kafka's own retries,
+     * within what is left of the timeout.
      */
     @Override
     public boolean commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Exception[] outcome = {null}; // the callback runs on this thread, inside the wait
+        Exception[] outcome = {UNANSWERED}; // the callback runs on this thread, inside the wait
         try {
-            if (!offsets.isEmpty()) {
+            if (offsets.isEmpty()) {
+                outcome[0] = null;
+            } else {
                 kafka.commitAsync(offsets, (done, error) -> outcome[0] = error);
             }
             wakeups.call(() -> {
                 kafka.commitSync(Map.of(), left(deadline)); // nothing to send: waits for the commits in flight
                 return null;
             });
-            if (outcome[0] instanceof RetriableException) {
+            if (outcome[0] instanceof RetriableException || outcome[0] == UNANSWERED) {
                 wakeups.call(() -> {
                     kafka.commitSync(offsets, left(deadline));
                     return null;

@@ -28,6 +28,7 @@ class CommitsTest {
     private static final class Broker extends MockConsumer<byte[], byte[]> {
         final List<Map<TopicPartition, OffsetAndMetadata>> sent = new ArrayList<>();
         Exception asyncOutcome;
+        boolean answerAsync = true;
         int wakeupsInWait;
 
         Broker() {
@@ -38,7 +39,9 @@ class CommitsTest {
         public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
                                              OffsetCommitCallback callback) {
             sent.add(offsets);
-            callback.onComplete(offsets, asyncOutcome);
+            if (answerAsync) {
+                callback.onComplete(offsets, asyncOutcome);
+            }
         }
 
         @Override
@@ -70,6 +73,16 @@ class CommitsTest {
     @Test
     void aCommitTheBrokerCouldNotTakeNowIsMadeAgainWithKafkasRetries() {
         broker.asyncOutcome = new RetriableCommitFailedException("coordinator moved");
+
+        assertThat(commits.commitSync(OFFSETS)).isTrue();
+
+        assertThat(broker.sent).containsExactly(OFFSETS, OFFSETS);
+        assertThat(committed.count()).isEqualTo(1);
+    }
+
+    @Test
+    void aCommitStillUnansweredAfterTheWaitIsMadeAgain() {
+        broker.answerAsync = false; // as Kafka holds an asynchronous commit back while it looks for the coordinator
 
         assertThat(commits.commitSync(OFFSETS)).isTrue();
 
