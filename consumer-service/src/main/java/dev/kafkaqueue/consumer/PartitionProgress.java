@@ -2,20 +2,17 @@ package dev.kafkaqueue.consumer;
 
 import java.util.ArrayDeque;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * {@link TaskDone}'s record of one assigned partition: its fetched tasks in offset order, the end of their finished
  * prefix with the closure metadata there, and what was committed. {@link TaskDone} reads and moves these fields on the
- * poll thread; workers only call {@link #finished()}, and read {@link #owned()} and the committed offset.
+ * poll thread; workers only mark tasks done, and read {@link #owned()} and the committed offset.
  */
 final class PartitionProgress {
 
     final TopicPartition tp;
     final ArrayDeque<Task> inFlight = new ArrayDeque<>();
-    /** Tracked and not yet done: the workers' backlog for this partition, exact at any moment. */
-    final AtomicInteger unfinished = new AtomicInteger();
     /** Key and value bytes of the tasks in {@link #inFlight}: what they hold in memory. Poll thread only. */
     long inFlightBytes;
     long committable = -1;
@@ -39,10 +36,6 @@ final class PartitionProgress {
     }
 
     /** A task of this partition is done; any thread. */
-    void finished() {
-        unfinished.decrementAndGet();
-    }
-
     /** Moves past the finished head of the queue; true when the committable offset moved. */
     boolean advance() {
         Task last = null;

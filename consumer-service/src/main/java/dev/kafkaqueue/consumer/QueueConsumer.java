@@ -49,7 +49,8 @@ final class QueueConsumer {
     /** Idle consumers look at the group's closures at most this often: two small requests, never per record. */
     private static final Duration CLOSURE_CHECK_INTERVAL = Duration.ofSeconds(1);
     /**
-     * Fetched, unfinished records per partition before the fetcher waits: bounds memory by partitions, not by items.
+     * Records per partition held before the fetcher waits (fetched, not yet past the finished prefix): bounds memory by
+     * partitions, not by items.
      * Large enough for a whole fetch of small records (1 MiB of this queue's envelopes is about 7,500), so the poll
      * thread can take all of a fetch and the next one is on its way while the workers process this one.
      */

@@ -33,7 +33,6 @@ final class Task {
     void done(String closureMetadata) {
         this.closureMetadata = closureMetadata;
         this.done = true; // volatile write: publishes closureMetadata to the poll thread
-        partition.finished();
     }
 
 

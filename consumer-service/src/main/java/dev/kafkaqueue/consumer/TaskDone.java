@@ -90,7 +90,6 @@ final class TaskDone {
             partition = new PartitionProgress(tp, RunClosure.OPEN);
             partitions.put(tp, partition);
         }
-        partition.unfinished.addAndGet(records.size()); // before any of them can finish
         for (ConsumerRecord<byte[], byte[]> record : records) {
             Task task = new Task(record, partition);
             partition.inFlight.add(task);
@@ -120,10 +119,17 @@ final class TaskDone {
         });
     }
 
-    /** Records fetched and not yet finished on the partition, as the workers stand now. */
-    int unfinished(TopicPartition tp) {
+    /**
+     * Records of the partition not yet past its finished prefix: what its backlog holds in memory. A finished record
+     * behind an unfinished one (other orderings than partition) still counts: it cannot be let go before the head.
+     */
+    int held(TopicPartition tp) {
         PartitionProgress partition = partitions.get(tp);
-        return partition == null ? 0 : partition.unfinished.get();
+        if (partition == null) {
+            return 0;
+        }
+        partition.advance();
+        return partition.inFlight.size();
     }
 
     /** Key and value bytes of the partition's records not yet past its finished prefix: what the backlog holds. */

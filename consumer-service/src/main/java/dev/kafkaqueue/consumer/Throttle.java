@@ -16,11 +16,12 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Backpressure from the workers to the fetcher, so memory is bounded by partitions times the backlog limit.
  *
- * <p>A partition's backlog is full when its fetched, unfinished records reach {@code maxRecords}, or the records not
- * yet past its finished prefix hold {@code maxBytes} of keys and values. It has drained once both are down to half.
+ * <p>A partition's backlog is what it holds in memory: its fetched records not yet past its finished prefix (a
+ * finished record behind a slow one counts, since it cannot be let go first). It is full when it reaches
+ * {@code maxRecords} records or {@code maxBytes} of keys and values. It has drained once both are down to half.
  * When a backlog is full, the poll thread first waits, up to {@code patience}, for the workers to drain it: with fast
- * work that takes a moment, and the fetcher is never paused. Pausing has a cost: the fetch session then drops the partition, and a fetch for nothing waits out
- * {@code fetch.max.wait.ms} before the partition can be fetched again. Only when the work is slow, and the backlog
+ * work that takes a moment, and the fetcher is never paused. Pausing has a cost: the fetch session then drops the
+ * partition, and a fetch for nothing waits out {@code fetch.max.wait.ms} before the partition can be fetched again. Only when the work is slow, and the backlog
  * is still full after that wait, is the partition paused ({@code KafkaConsumer#pause}); the loop keeps polling, so
  * the member stays in its group however long the work takes, and the partition is resumed once half is done.
  * Poll thread only.
@@ -35,7 +36,7 @@ final class Throttle {
     private final Set<TopicPartition> paused = new HashSet<>();
 
     /**
-     * @param maxRecords fetched, unfinished records per partition that make the fetcher wait
+     * @param maxRecords records per partition, fetched and not yet past its finished prefix, that make the fetcher wait
      * @param maxBytes   key and value bytes per partition, fetched and not yet committable, that do the same
      * @param patience   how long the poll thread waits for the backlog to halve before it pauses the partition; well
      *                   below {@code max.poll.interval.ms}
@@ -90,11 +91,11 @@ final class Throttle {
     }
 
     private boolean full(TaskDone taskDone, TopicPartition tp) {
-        return taskDone.unfinished(tp) >= maxRecords || taskDone.inFlightBytes(tp) >= maxBytes;
+        return taskDone.held(tp) >= maxRecords || taskDone.inFlightBytes(tp) >= maxBytes;
     }
 
     private boolean drained(TaskDone taskDone, TopicPartition tp) {
-        return taskDone.unfinished(tp) <= maxRecords / 2 && taskDone.inFlightBytes(tp) <= maxBytes / 2;
+        return taskDone.held(tp) <= maxRecords / 2 && taskDone.inFlightBytes(tp) <= maxBytes / 2;
     }
 
     private void resumeDrained(Consumer<?, ?> kafka, TaskDone taskDone) {
