@@ -19,6 +19,23 @@ public final class RecordCodec {
 
     private final EnvelopeReader envelopes = new EnvelopeReader();
 
+    /**
+     * The record key of item {@code id}: the id in decimal ASCII, which Kafka's tools print as text. Written straight
+     * to bytes, with no string and no serializer in between.
+     */
+    public static byte[] key(long id) {
+        if (id < 0) {
+            throw new IllegalArgumentException("an item id is >= 0, was " + id);
+        }
+        int digits = 1;
+        for (long rest = id / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        byte[] key = new byte[digits];
+        Timestamps.putDigits(key, 0, id, digits);
+        return key;
+    }
+
     /** Encodes a message as UTF-8 JSON. */
     public byte[] encode(QueueMessage message) {
         byte[] plain = EnvelopeWriter.write(message);

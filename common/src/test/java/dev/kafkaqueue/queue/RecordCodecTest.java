@@ -8,11 +8,23 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RecordCodecTest {
 
     private final RecordCodec codec = new RecordCodec();
     private final Instant now = Instant.parse("2026-11-24T09:00:00Z");
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, 7, 10, 99, 1_000_000, Long.MAX_VALUE})
+    void anItemsKeyIsItsIdInDecimalAscii(long id) {
+        assertThat(new String(RecordCodec.key(id), StandardCharsets.US_ASCII)).isEqualTo(Long.toString(id));
+    }
+
+    @Test
+    void aNegativeIdHasNoKey() {
+        assertThatThrownBy(() -> RecordCodec.key(-1)).hasMessageContaining("-1");
+    }
 
     @Test
     void itemsAndPillsSurviveTheRoundTrip() throws Exception {

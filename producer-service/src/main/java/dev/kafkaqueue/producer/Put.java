@@ -71,7 +71,7 @@ final class Put {
     }
 
     /** Puts the run and returns the exit code; the report line is printed. */
-    int run(Producer<String, byte[]> producer) throws InterruptedException {
+    int run(Producer<byte[], byte[]> producer) throws InterruptedException {
         ItemLog items = new ItemLog(settings.itemLog(), "Produced", out, Duration.ofSeconds(5));
         Transactions tx = new Transactions(producer, settings.run().transactionalId().isPresent());
         Ending ending;
@@ -101,7 +101,7 @@ final class Put {
         return report(ending, tx);
     }
 
-    private Ending putItems(Producer<String, byte[]> producer, Transactions tx, ItemLog items) throws InterruptedException {
+    private Ending putItems(Producer<byte[], byte[]> producer, Transactions tx, ItemLog items) throws InterruptedException {
         Duration interval = settings.pacing().interval();
         for (long id = 0; id < settings.run().count(); id++) {
             if (stop.isStopped()) {
@@ -138,9 +138,9 @@ final class Put {
         return Ending.ALL_PUT;
     }
 
-    private void send(Producer<String, byte[]> producer, ItemLog items, QueueMessage.Item item) {
-        ProducerRecord<String, byte[]> record =
-                new ProducerRecord<>(settings.queue().topic(), Long.toString(item.id()), codec.encode(item));
+    private void send(Producer<byte[], byte[]> producer, ItemLog items, QueueMessage.Item item) {
+        ProducerRecord<byte[], byte[]> record =
+                new ProducerRecord<>(settings.queue().topic(), RecordCodec.key(item.id()), codec.encode(item));
         long id = item.id(); // the callback holds the id only: the item is garbage once encoded, not once acknowledged
         producer.send(record, (metadata, error) -> {
             if (error != null) {
@@ -164,7 +164,7 @@ final class Put {
         });
     }
 
-    private void sendPills(Producer<String, byte[]> producer, Transactions tx) {
+    private void sendPills(Producer<byte[], byte[]> producer, Transactions tx) {
         List<PartitionInfo> partitions = producer.partitionsFor(settings.queue().topic());
         byte[] pill = codec.encode(new QueueMessage.PoisonPill(settings.run().runId(), Instant.now()));
         tx.begin();
@@ -232,13 +232,13 @@ final class Put {
 
     /** Keeps at most one transaction open, when the producer is transactional; does nothing otherwise. */
     private static final class Transactions {
-        private final Producer<String, byte[]> producer;
+        private final Producer<byte[], byte[]> producer;
         private final boolean enabled;
         private boolean open;
         private int sent;
         private long committedItems;
 
-        Transactions(Producer<String, byte[]> producer, boolean enabled) {
+        Transactions(Producer<byte[], byte[]> producer, boolean enabled) {
             this.producer = producer;
             this.enabled = enabled;
             if (enabled) {

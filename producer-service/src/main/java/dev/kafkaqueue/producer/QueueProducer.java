@@ -25,7 +25,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +82,7 @@ final class QueueProducer {
             register(gate);
             Put put = new Put(settings, gate, putCounter, stop, System.out);
             int putResult;
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProperties(settings))) {
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(settings))) {
                 metrics.bind(producer);
                 putResult = put.run(producer);
             }
@@ -124,7 +123,7 @@ final class QueueProducer {
         ClientConfig.putOwned(props, ProducerConfig.ACKS_CONFIG, "all");
         // Retries never duplicate or reorder a partition's records.
         ClientConfig.putOwned(props, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        ClientConfig.putOwned(props, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        ClientConfig.putOwned(props, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         ClientConfig.putOwned(props, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         settings.run().transactionalId().ifPresent(id -> props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id));
         props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "kafka-queue-producer-" + settings.run().runId());

@@ -25,7 +25,6 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 class PutTest {
@@ -38,7 +37,7 @@ class PutTest {
 
     @Test
     void putsEveryItemThenAPillOnEveryPartitionAndReportsDurationAndRate() throws Exception {
-        MockProducer<String, byte[]> producer = producer(2);
+        MockProducer<byte[], byte[]> producer = producer(2);
 
         int exit = put(settings(3, 0, Optional.empty()), unbounded()).run(producer);
 
@@ -60,7 +59,7 @@ class PutTest {
 
     @Test
     void aSignalDuringAFullQueueWaitEndsAtOnceFlushesAndReports() throws Exception {
-        MockProducer<String, byte[]> producer = producer(1);
+        MockProducer<byte[], byte[]> producer = producer(1);
         // Nobody commits, and the next sample is an hour away: only the signal can end the wait.
         BackpressureGate full = new BackpressureGate(2, () -> {
             stop.stop();
@@ -93,7 +92,7 @@ class PutTest {
     @Test
     void aFencedProducerSaysSoByWhichIdAndHowManyItemsWereAcknowledgedAndCommitted() throws Exception {
         // The first transaction (100 items) commits; a second producer with the same id then takes over.
-        MockProducer<String, byte[]> producer = new MockProducer<>(cluster(1), true, null, new StringSerializer(),
+        MockProducer<byte[], byte[]> producer = new MockProducer<>(cluster(1), true, null, new ByteArraySerializer(),
                 new ByteArraySerializer()) {
             private int commits;
 
@@ -155,8 +154,8 @@ class PutTest {
         return new QueueAddress(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers");
     }
 
-    private static MockProducer<String, byte[]> producer(int partitions) {
-        return new MockProducer<>(cluster(partitions), true, null, new StringSerializer(), new ByteArraySerializer());
+    private static MockProducer<byte[], byte[]> producer(int partitions) {
+        return new MockProducer<>(cluster(partitions), true, null, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static Cluster cluster(int partitions) {
