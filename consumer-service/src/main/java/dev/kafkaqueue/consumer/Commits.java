@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +81,11 @@ final class Commits implements TaskDone.Committer {
         } catch (CommitFailedException e) {
             // The group rebalanced and these partitions moved: their new owner redelivers; nothing is lost.
             log.warn("Commit rejected after a rebalance; the new owner redelivers: {}", e.getMessage());
+            return false;
+        } catch (RebalanceInProgressException e) {
+            // A poll returned with the group's rebalance still under way: the next poll finishes it, and the next
+            // commit carries these offsets if the partitions stay here (or their new owner redelivers).
+            log.info("Commit of {} deferred: the group is rebalancing", offsets.keySet());
             return false;
         }
     }

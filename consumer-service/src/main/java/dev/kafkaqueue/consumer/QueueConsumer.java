@@ -296,6 +296,9 @@ final class QueueConsumer {
         // so does not make every member wait for its items in hand.
         props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
                 CooperativeStickyAssignor.class.getName());
+        // A cooperative rebalance takes two rounds, and a member learns of the second from a heartbeat's answer: a
+        // member joining a busy group got its partitions up to 3 s (the default interval) after they were revoked.
+        props.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
         // The broker answers a connection's requests in order, and holds a fetch of a partition read to its end for up
         // to this long: every request queued behind it waits too, closing the fetch session on exit among them. 100 ms
         // instead of 500 bounds that wait, for a fetch request every 100 ms while the queue is empty.

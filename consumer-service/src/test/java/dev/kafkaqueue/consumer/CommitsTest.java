@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.clients.consumer.internals.AutoOffsetResetStrategy;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.junit.jupiter.api.Test;
 
@@ -93,6 +94,16 @@ class CommitsTest {
     @Test
     void aCommitRejectedAfterARebalanceIsReportedAndNotCounted() {
         broker.asyncOutcome = new CommitFailedException("rebalanced");
+
+        assertThat(commits.commitSync(OFFSETS)).isFalse();
+
+        assertThat(committed.count()).isZero();
+    }
+
+    @Test
+    void aCommitRefusedWhileTheGroupRebalancesIsReportedAndNotCounted() {
+        // A poll can return with the group's rebalance still under way; a commit then must not end the run.
+        broker.asyncOutcome = new RebalanceInProgressException("undergoing a rebalance");
 
         assertThat(commits.commitSync(OFFSETS)).isFalse();
 
