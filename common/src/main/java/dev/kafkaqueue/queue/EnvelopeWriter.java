@@ -69,6 +69,14 @@ final class EnvelopeWriter {
         return true;
     }
 
+    /** {@code value} (at least 0) in decimal ASCII, as JSON writes a number: an item's id, and its record key. */
+    static byte[] decimal(long value) {
+        int digits = digits(value);
+        byte[] text = new byte[digits];
+        Timestamps.putDigits(text, 0, value, digits);
+        return text;
+    }
+
     private static int digits(long value) {
         int digits = 1;
         for (long rest = value / 10; rest > 0; rest /= 10) {

@@ -27,13 +27,7 @@ public final class RecordCodec {
         if (id < 0) {
             throw new IllegalArgumentException("an item id is >= 0, was " + id);
         }
-        int digits = 1;
-        for (long rest = id / 10; rest > 0; rest /= 10) {
-            digits++;
-        }
-        byte[] key = new byte[digits];
-        Timestamps.putDigits(key, 0, id, digits);
-        return key;
+        return EnvelopeWriter.decimal(id);
     }
 
     /** Encodes a message as UTF-8 JSON. */

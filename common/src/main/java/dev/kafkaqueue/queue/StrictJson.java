@@ -74,8 +74,8 @@ final class StrictJson {
                 requireOnly(node, PILL_FIELDS);
                 return new QueueMessage.PoisonPill(requireText(node, "runId"), requireInstant(node));
             }
-            default -> throw new UnreadableRecordException(
-                    "unknown type '" + type + "'; expected '" + RecordCodec.ITEM + "' or '" + RecordCodec.POISON_PILL + "'");
+            default -> throw new UnreadableRecordException("unknown type '" + type + "'; expected '"
+                    + RecordCodec.ITEM + "' or '" + RecordCodec.POISON_PILL + "'");
         }
     }
 

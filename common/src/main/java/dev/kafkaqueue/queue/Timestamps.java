@@ -25,17 +25,20 @@ final class Timestamps {
     }
 
     /**
+     * A minute's text ({@code yyyy-MM-ddTHH:mm:}) and its first epoch second: what the reader and the writer remember.
+     * The writer's text is null for a minute {@code Instant#toString()} writes otherwise than with years 0000-9999.
+     */
+    private record Minute(byte[] text, long epochSecond) {
+    }
+
+    /**
      * Writes instants as {@code Instant#toString()} does, as ASCII bytes, remembering the text of the last minute
      * written ({@code yyyy-MM-ddTHH:mm:}): puts come milliseconds apart, so nearly every timestamp copies it and
      * writes only its seconds. Thread-safe.
      */
     static final class Writer {
 
-        /** A minute's text, or null when {@code Instant#toString()} writes its year otherwise than as 0000-9999. */
-        private record Minute(long epochMinute, byte[] text) {
-        }
-
-        private volatile Minute last = new Minute(Long.MIN_VALUE, null);
+        private volatile Minute last = new Minute(null, Long.MIN_VALUE); // no minute starts there
 
         /** How many bytes {@link #write} writes for {@code at}; -1 when its year is outside 0000-9999. */
         int length(Instant at) {
@@ -50,7 +53,7 @@ final class Timestamps {
         int write(Instant at, byte[] out, int from) {
             Minute minute = minute(at);
             System.arraycopy(minute.text, 0, out, from, MINUTE_LENGTH);
-            int i = putDigits(out, from + MINUTE_LENGTH, at.getEpochSecond() - minute.epochMinute * 60, 2);
+            int i = putDigits(out, from + MINUTE_LENGTH, at.getEpochSecond() - minute.epochSecond, 2);
             int fraction = fractionDigits(at.getNano());
             if (fraction > 0) {
                 out[i++] = '.';
@@ -63,8 +66,8 @@ final class Timestamps {
         private Minute minute(Instant at) {
             long epochMinute = Math.floorDiv(at.getEpochSecond(), 60);
             Minute minute = last;
-            if (minute.epochMinute != epochMinute) {
-                minute = new Minute(epochMinute, minuteText(epochMinute));
+            if (minute.epochSecond != epochMinute * 60) {
+                minute = new Minute(minuteText(epochMinute), epochMinute * 60);
                 last = minute; // a benign race between threads
             }
             return minute;
@@ -117,10 +120,6 @@ final class Timestamps {
      * stream were put seconds apart, so nearly every timestamp shares it and only its seconds are read. Thread-safe.
      */
     static final class Reader {
-
-        /** A minute's text, already checked, and its first epoch second. */
-        private record Minute(byte[] text, long epochSecond) {
-        }
 
         private volatile Minute last = new Minute(new byte[MINUTE_LENGTH], 0); // zeros: never canonical
 

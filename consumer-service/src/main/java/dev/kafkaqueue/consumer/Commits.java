@@ -60,7 +60,7 @@ final class Commits implements TaskDone.Committer {
                 kafka.commitSync(Map.of(), left(deadline)); // nothing to send: waits for the commits in flight
                 return null;
             });
-            if (outcome[0] instanceof RetriableException || outcome[0] == UNANSWERED) {
+            if (outcome[0] instanceof RetriableException) { // UNANSWERED among them
                 wakeups.call(() -> {
                     kafka.commitSync(offsets, left(deadline));
                     return null;

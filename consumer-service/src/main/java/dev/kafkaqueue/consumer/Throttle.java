@@ -21,9 +21,10 @@ import org.apache.kafka.common.TopicPartition;
  * {@code maxRecords} records or {@code maxBytes} of keys and values. It has drained once both are down to half.
  * When a backlog is full, the poll thread first waits, up to {@code patience}, for the workers to drain it: with fast
  * work that takes a moment, and the fetcher is never paused. Pausing has a cost: the fetch session then drops the
- * partition, and a fetch for nothing waits out {@code fetch.max.wait.ms} before the partition can be fetched again. Only when the work is slow, and the backlog
- * is still full after that wait, is the partition paused ({@code KafkaConsumer#pause}); the loop keeps polling, so
- * the member stays in its group however long the work takes, and the partition is resumed once half is done.
+ * partition, and a fetch for nothing waits out {@code fetch.max.wait.ms} before the partition can be fetched again.
+ * Only when the work is slow, and the backlog is still full after that wait, is the partition paused
+ * ({@code KafkaConsumer#pause}); the loop keeps polling, so the member stays in its group however long the work
+ * takes, and the partition is resumed once half is done.
  * Poll thread only.
  */
 final class Throttle {

@@ -101,7 +101,8 @@ final class Put {
         return report(ending, tx);
     }
 
-    private Ending putItems(Producer<byte[], byte[]> producer, Transactions tx, ItemLog items) throws InterruptedException {
+    private Ending putItems(Producer<byte[], byte[]> producer, Transactions tx, ItemLog items)
+            throws InterruptedException {
         Duration interval = settings.pacing().interval();
         for (long id = 0; id < settings.run().count(); id++) {
             if (stop.isStopped()) {
