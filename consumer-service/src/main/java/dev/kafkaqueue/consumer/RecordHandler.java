@@ -88,13 +88,13 @@ final class RecordHandler implements WorkPool.Handler {
             return;
         }
         if (message instanceof QueueMessage.PoisonPill pill) {
-            boolean closed = closure.pill(tp, pill);
+            boolean closed = closure.pill(tp, pill, record.offset());
             System.out.println((closed ? "Poison pill" : "Duplicate poison pill (ignored)") + " on partition "
                     + record.partition() + " (offset " + record.offset() + ")");
             finish(task, closed ? closure.metadata(tp) : null);
             pillFinished = true;
         } else if (message instanceof QueueMessage.Item item) {
-            closure.item(tp, item);
+            closure.item(tp, item, record.offset());
             if (count > 0 && claimed.incrementAndGet() > count) {
                 return; // --count reached by other items: left unfinished, delivered again to the next consumer
             }

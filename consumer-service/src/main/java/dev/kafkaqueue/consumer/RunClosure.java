@@ -98,11 +98,15 @@ final class RunClosure {
 
     private final long startedAtMillis;
     private final Set<String> seenRuns = new HashSet<>();
-    private final Map<TopicPartition, Closure> closed = new HashMap<>();
+    private final Map<TopicPartition, Closed> closed = new HashMap<>();
     /** The run of the last item read; written under the lock, read without it by {@link #item}. */
     private volatile String lastRun;
     /** Whether {@link #closed} has an entry; written under the lock, read without it by {@link #item}. */
     private volatile boolean anyClosed;
+
+    /** A closed partition: its closure, and the offset of the pill that closed it (or one below the committed offset). */
+    private record Closed(Closure closure, long pillOffset) {
+    }
 
     /** @param startedAtMillis when this consumer started, in epoch milliseconds */
     RunClosure(long startedAtMillis) {
@@ -113,7 +117,8 @@ final class RunClosure {
     synchronized void assigned(Map<TopicPartition, OffsetAndMetadata> committed) {
         committed.forEach((tp, offset) -> {
             if (offset != null) {
-                Closure.parse(offset.metadata()).ifPresent(closure -> closed.put(tp, closure));
+                Closure.parse(offset.metadata())
+                        .ifPresent(closure -> closed.put(tp, new Closed(closure, offset.offset() - 1)));
             }
         });
         anyClosed = !closed.isEmpty();
@@ -126,10 +131,12 @@ final class RunClosure {
     }
 
     /**
-     * An item read from the partition: its run is current, and the partition is open again. Item after item of one
-     * run, with no partition closed, nothing changes: that case takes no lock.
+     * An item read from the partition at {@code offset}: its run is current, and the partition is open again if the
+     * item comes after the pill that closed it. An earlier item handled after the pill (with {@code --ordering key} or
+     * {@code unordered}) does not reopen it. Item after item of one run, with no partition closed, nothing changes:
+     * that case takes no lock.
      */
-    void item(TopicPartition tp, QueueMessage.Item item) {
+    void item(TopicPartition tp, QueueMessage.Item item, long offset) {
         if (item.runId().equals(lastRun) && !anyClosed) {
             return;
         }
@@ -138,32 +145,34 @@ final class RunClosure {
                 seenRuns.add(item.runId());
                 lastRun = item.runId();
             }
-            if (closed.remove(tp) != null) {
+            Closed current = closed.get(tp);
+            if (current != null && offset > current.pillOffset()) {
+                closed.remove(tp);
                 anyClosed = !closed.isEmpty();
             }
         }
     }
 
     /**
-     * A pill read from the partition.
+     * A pill read from the partition at {@code offset}.
      *
      * @return true when it closed the partition, false for a duplicate of the pill that already closed it
      */
-    synchronized boolean pill(TopicPartition tp, QueueMessage.PoisonPill pill) {
-        Closure current = closed.get(tp);
-        if (current != null && current.runId().equals(pill.runId())) {
+    synchronized boolean pill(TopicPartition tp, QueueMessage.PoisonPill pill, long offset) {
+        Closed current = closed.get(tp);
+        if (current != null && current.closure().runId().equals(pill.runId())) {
             return false;
         }
         seenRuns.add(pill.runId());
-        closed.put(tp, new Closure(pill.runId(), pill.producedAt().toEpochMilli()));
+        closed.put(tp, new Closed(new Closure(pill.runId(), pill.producedAt().toEpochMilli()), offset));
         anyClosed = true;
         return true;
     }
 
     /** The metadata to commit with the partition's offset: its closure, or empty while it is open. */
     synchronized String metadata(TopicPartition tp) {
-        Closure closure = closed.get(tp);
-        return closure == null ? OPEN : closure.metadata();
+        Closed current = closed.get(tp);
+        return current == null ? OPEN : current.closure().metadata();
     }
 
     /** True when a committed offset carries a closure of a run this consumer works on. */
@@ -176,7 +185,7 @@ final class RunClosure {
     /** True when every given partition was closed by a pill this consumer read (for {@code --commit none}). */
     synchronized boolean closedLocally(Collection<TopicPartition> partitions) {
         return !partitions.isEmpty() && partitions.stream()
-                .allMatch(tp -> closed.containsKey(tp) && seenRuns.contains(closed.get(tp).runId()));
+                .allMatch(tp -> closed.containsKey(tp) && seenRuns.contains(closed.get(tp).closure().runId()));
     }
 
     /**

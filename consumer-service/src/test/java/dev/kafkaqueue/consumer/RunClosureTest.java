@@ -31,7 +31,7 @@ class RunClosureTest {
 
     @Test
     void aRunThisConsumerReadCountsWheneverItsPillWasPut() {
-        closure.item(P0, new QueueMessage.Item(0, "p", "run-1", STARTED.minusSeconds(90)));
+        closure.item(P0, new QueueMessage.Item(0, "p", "run-1", STARTED.minusSeconds(90)), 0);
 
         assertThat(closure.closes(committedPill("run-1", STARTED.minusSeconds(60)))).isTrue();
     }
@@ -40,13 +40,26 @@ class RunClosureTest {
     void aDuplicatePillChangesNothingAndAnItemReopensThePartition() {
         closure.assigned(Map.of(P0, committedPill("run-1", STARTED.minusSeconds(60))));
 
-        assertThat(closure.pill(P0, new QueueMessage.PoisonPill("run-1", STARTED.plusSeconds(5)))).isFalse();
+        assertThat(closure.pill(P0, new QueueMessage.PoisonPill("run-1", STARTED.plusSeconds(5)), 10)).isFalse();
         assertThat(closure.closedLocally(List.of(P0))).isFalse(); // run-1 ended before this consumer started
 
-        closure.item(P0, new QueueMessage.Item(0, "p", "run-2", STARTED.plusSeconds(6)));
+        closure.item(P0, new QueueMessage.Item(0, "p", "run-2", STARTED.plusSeconds(6)), 11);
         assertThat(closure.metadata(P0)).isEmpty();
-        assertThat(closure.pill(P0, new QueueMessage.PoisonPill("run-2", STARTED.plusSeconds(7)))).isTrue();
+        assertThat(closure.pill(P0, new QueueMessage.PoisonPill("run-2", STARTED.plusSeconds(7)), 12)).isTrue();
         assertThat(closure.closedLocally(List.of(P0))).isTrue();
+    }
+
+    @Test
+    void anEarlierItemHandledAfterThePillDoesNotReopenThePartition() {
+        // --ordering unordered: the pill at offset 4 is handled while the item at offset 0 is still to come.
+        closure.item(P0, new QueueMessage.Item(1, "p", "run-1", STARTED), 1);
+        assertThat(closure.pill(P0, new QueueMessage.PoisonPill("run-1", STARTED), 4)).isTrue();
+
+        closure.item(P0, new QueueMessage.Item(0, "p", "run-1", STARTED), 0);
+        assertThat(closure.metadata(P0)).startsWith("kafka-queue:pill:run-1:");
+
+        closure.item(P0, new QueueMessage.Item(5, "p", "run-1", STARTED), 5);
+        assertThat(closure.metadata(P0)).isEmpty();
     }
 
     @Test
