@@ -30,7 +30,7 @@ import org.apache.kafka.coordinator.group.generated.OffsetCommitValue;
  *
  * <pre>
  * Probe create-topic BOOTSTRAP TOPIC PARTITIONS
- * Probe record-size BOOTSTRAP TOPIC            mean key + value bytes of the first 1000 records of partition 0
+ * Probe record-size BOOTSTRAP TOPIC            mean key + value bytes of partition 0, sampled along it
  * Probe group-config BOOTSTRAP GROUP KEY=VALUE  a dynamic group config (share.auto.offset.reset=earliest)
  * Probe commits BOOTSTRAP TOPIC GROUP [MAXSIZE] one JSON line, from the topic and __consumer_offsets:
  *     latency of each record from its CreateTime (set in send()) to the commit that covered it
@@ -43,6 +43,8 @@ import org.apache.kafka.coordinator.group.generated.OffsetCommitValue;
 public final class Probe {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final int SAMPLES = 20;
+    private static final int PER_SAMPLE = 100;
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
@@ -86,23 +88,31 @@ public final class Probe {
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /**
+     * The mean key + value size over the whole partition, from 100 records at each of 20 evenly spaced offsets: an
+     * item's id grows by a digit every power of ten, in its key and in its envelope, so the first records are the
+     * smallest ones.
+     */
     private static String recordSize(String bootstrap, String topic) {
         try (KafkaConsumer<byte[], byte[]> c = reader(bootstrap)) {
             TopicPartition tp = new TopicPartition(topic, 0);
             c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
+            long begin = c.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
+            long end = c.endOffsets(List.of(tp), TIMEOUT).get(tp);
             long bytes = 0;
             int n = 0;
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (n < 1000 && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (n < 1000 && r.value() != null && !isPill(r.value())) {
-                        bytes += r.value().length + (r.key() == null ? 0 : r.key().length);
-                        n++;
+            for (int sample = 0; sample < SAMPLES; sample++) {
+                c.seek(tp, begin + (end - begin) * sample / SAMPLES);
+                int taken = 0;
+                while (taken < PER_SAMPLE && c.position(tp) < end && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                        if (taken < PER_SAMPLE && r.value() != null && !isPill(r.value())) {
+                            bytes += r.value().length + (r.key() == null ? 0 : r.key().length);
+                            n++;
+                            taken++;
+                        }
                     }
-                }
-                if (n > 0 && c.position(tp) >= c.endOffsets(List.of(tp)).get(tp)) {
-                    break;
                 }
             }
             if (n == 0) {

@@ -82,7 +82,10 @@ def summarize(runs, args):
         q, k = pick(runs, step=step, side="queue"), pick(runs, step=step, side="kafka")
         mq, mk = median(r["seconds"] for r in q), median(r["seconds"] for r in k)
         n = q[0]["n"] if q else None
+        by_run = {r["run"]: r["seconds"] for r in k}
+        pairs = [ratio(r["seconds"], by_run[r["run"]]) for r in q if r["run"] in by_run]
         s[step] = {"n": n, "queue_s": mq, "kafka_s": mk, "ratio": ratio(mq, mk),
+                   "pair_ratios": pairs, "pair_ratio_median": median(pairs),
                    "queue_runs": [r["seconds"] for r in q], "kafka_runs": [r["seconds"] for r in k],
                    "queue_rate": round(n / mq) if n and mq else None,
                    "kafka_rate": round(n / mk) if n and mk else None,
@@ -172,7 +175,8 @@ def markdown(s, meta):
             f'{m["memory_gb"]} GB, {m["os"]}, {m["java"]}; {load}.', ""]
     lines = head if not c["n"] else head[:2] + [
              f'Records of {meta["record_size"]} bytes (key + value, the queue\'s envelope); each side a whole process '
-             f'from start to exit; median of {len(c["queue_runs"])} run(s), alternating sides.', "",
+             f'from start to exit; median of {len(c["queue_runs"])} run(s), alternating sides, after an untimed warm-up '
+             'of the broker; both topics made before the timed runs.', "",
              "| side | Kafka's tool | kafka-queue | ratio |", "|---|---|---|---|",
              f'| produce (acks=all, idempotent) | `ProducerPerformance` {fmt(p["kafka_s"])} s ({fmt(p["kafka_rate"], 0)}/s) '
              f'| `producer-service` {fmt(p["queue_s"])} s ({fmt(p["queue_rate"], 0)}/s) | **{fmt(p["ratio"])}** |',
@@ -180,7 +184,10 @@ def markdown(s, meta):
              f'({fmt(c["kafka_rate"], 0)}/s) | `consumer-service` {fmt(c["queue_s"])} s ({fmt(c["queue_rate"], 0)}/s) '
              f'| **{fmt(c["ratio"])}** |', "",
              f'{p["n"]:,} records on one partition. Every run (s): produce queue {p["queue_runs"]}, Kafka {p["kafka_runs"]}; '
-             f'consume queue {c["queue_runs"]}, Kafka {c["kafka_runs"]}.', "",
+             f'consume queue {c["queue_runs"]}, Kafka {c["kafka_runs"]}. '
+             f'Each pair\'s ratio: produce {p["pair_ratios"]} (median {fmt(p["pair_ratio_median"])}), '
+             f'consume {c["pair_ratios"]} (median {fmt(c["pair_ratio_median"])}); the table\'s ratio is the ratio '
+             "of the medians.", "",
              "Peak memory of the consumers (largest over the runs): "
              f'`consumer-service` RSS {fmt(c["queue_rss_mb"], 0)} MB, heap {fmt(c["queue_heap_peak_mb"], 0)} MB; '
              f'`ConsumerPerformance` RSS {fmt(c["kafka_rss_mb"], 0)} MB, heap {fmt(c["kafka_heap_peak_mb"], 0)} MB '
