@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * staleness costs is waiting up to one sample interval longer than needed.
  *
  * <p>This is stricter than asyncio, which bounds items not yet taken by {@code get()}: a producer can only see what
- * the group committed. Thread-safe: acknowledgements arrive on the Kafka producer's I/O thread.
+ * the group committed. Thread-safe: acknowledgements arrive on the Kafka producer's I/O thread. Unbounded
+ * ({@code maxsize} 0, as in asyncio) it counts nothing and takes no lock, so an unbounded producer's sends and
+ * acknowledgements never contend for it.
  */
 public final class BackpressureGate {
 
@@ -55,9 +57,13 @@ public final class BackpressureGate {
         this.sampleIntervalNanos = sampleInterval.toNanos();
     }
 
-    /** Takes a slot if one is free now, without sampling. */
-    public synchronized boolean tryAcquire() {
-        if (maxsize == 0 || unfinished() < maxsize) {
+    /** Takes a slot if one is free now, without sampling. Unbounded, it takes no lock and counts nothing. */
+    public boolean tryAcquire() {
+        return maxsize == 0 || tryAcquireBounded();
+    }
+
+    private synchronized boolean tryAcquireBounded() {
+        if (unfinished() < maxsize) {
             inFlight++;
             return true;
         }
@@ -125,20 +131,35 @@ public final class BackpressureGate {
     }
 
     /** Records that the send holding a slot was acknowledged at this partition and offset. */
-    public synchronized void acknowledged(int partition, long offset) {
-        inFlight--;
+    public void acknowledged(int partition, long offset) {
         if (maxsize > 0) {
-            ackedByPartition.computeIfAbsent(partition, p -> new ArrayDeque<>()).addLast(offset);
-            acked++;
+            acknowledgedBounded(partition, offset);
         }
     }
 
+    private synchronized void acknowledgedBounded(int partition, long offset) {
+        inFlight--;
+        ackedByPartition.computeIfAbsent(partition, p -> new ArrayDeque<>()).addLast(offset);
+        acked++;
+    }
+
     /** Releases the slot of a send that failed: it is reported by the producer, not counted as unfinished. */
-    public synchronized void failed() {
+    public void failed() {
+        if (maxsize > 0) {
+            failedBounded();
+        }
+    }
+
+    private synchronized void failedBounded() {
         inFlight--;
     }
 
-    /** Unfinished items by the latest sample: in flight plus acknowledged but not committed. */
+    /** True when the gate bounds anything: {@code maxsize} above 0. */
+    public boolean bounded() {
+        return maxsize > 0;
+    }
+
+    /** Unfinished items by the latest sample: in flight plus acknowledged but not committed; 0 when unbounded. */
     public synchronized int unfinished() {
         return inFlight + acked;
     }

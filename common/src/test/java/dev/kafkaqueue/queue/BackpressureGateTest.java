@@ -29,7 +29,11 @@ class BackpressureGateTest {
         for (int i = 0; i < 10_000; i++) {
             assertThat(gate.tryAcquire()).isTrue();
         }
+        gate.acknowledged(0, 0);
+        gate.failed();
         assertThat(samples).hasValue(0);
+        assertThat(gate.bounded()).isFalse();
+        assertThat(gate.unfinished()).as("unbounded, the gate counts nothing").isZero();
     }
 
     @Test

@@ -107,9 +107,11 @@ final class QueueProducer {
 
     private void register(BackpressureGate gate) {
         MeterRegistry registry = metrics.registry();
-        Gauge.builder("queue.unfinished.items", gate, BackpressureGate::unfinished)
-                .description("Items put and not yet committed by the group, as the gate last saw them")
-                .register(registry);
+        if (gate.bounded()) { // unbounded, the gate counts nothing: no figure rather than a false 0
+            Gauge.builder("queue.unfinished.items", gate, BackpressureGate::unfinished)
+                    .description("Items put and not yet committed by the group, as the gate last saw them")
+                    .register(registry);
+        }
         FunctionCounter.builder("queue.backpressure.waits", gate, BackpressureGate::waits)
                 .description("Puts that waited for the consumers (maxsize reached)").register(registry);
         FunctionCounter.builder("queue.backpressure.wait.seconds", gate, g -> g.waited().toNanos() / 1e9)
