@@ -41,7 +41,11 @@ broker_start() {
   java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format --ignore-formatted \
     -t "$(java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid)" \
     -c "$dir/server.properties" > "$dir/format.log" 2>&1
-  java "-Xmx$heap" -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" > "$dir/broker.log" 2>&1 &
+  # The JVM options Kafka's own kafka-server-start.sh and kafka-run-class.sh give a broker (a heap at its full size
+  # from the start, G1 with 20 ms pauses), with the heap size given here.
+  java "-Xms$heap" "-Xmx$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" > "$dir/broker.log" 2>&1 &
   BROKER_PID=$!
   local _
   for _ in $(seq 1 "$BROKER_START_TIMEOUT"); do
