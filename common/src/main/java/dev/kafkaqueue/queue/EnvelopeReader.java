@@ -20,6 +20,8 @@ final class EnvelopeReader {
 
     private static final byte[] HEAD = ascii("{\"schema\":1,\"type\":\"");
     private static final byte[] ITEM_ID = ascii(RecordCodec.ITEM + "\",\"id\":");
+    /** {@link #HEAD} and {@link #ITEM_ID}: an item's first bytes, compared at once. */
+    private static final byte[] ITEM_HEAD = ascii("{\"schema\":1,\"type\":\"" + RecordCodec.ITEM + "\",\"id\":");
     private static final byte[] PAYLOAD = ascii(",\"payload\":\"");
     private static final byte[] PILL_RUN_ID = ascii(RecordCodec.POISON_PILL + "\",\"runId\":\"");
     private static final byte[] RUN_ID = ascii(",\"runId\":\"");
@@ -36,6 +38,9 @@ final class EnvelopeReader {
 
     /** The message, or null when {@code value} is not exactly in the canonical layout. */
     QueueMessage read(byte[] value) {
+        if (startsWith(value, 0, ITEM_HEAD)) {
+            return readItem(value, ITEM_HEAD.length);
+        }
         int at = expect(value, 0, HEAD);
         if (at < 0) {
             return null;
@@ -63,23 +68,27 @@ final class EnvelopeReader {
             id = id * 10 + (value[i] - '0');
         }
         int payloadStart = expect(value, digitsEnd, PAYLOAD);
-        int payloadEnd = stringEnd(value, payloadStart);
-        if (payloadEnd < 0) {
-            return null;
+        int payloadEnd = asciiStringEnd(value, payloadStart);
+        boolean asciiPayload = payloadEnd >= 0;
+        if (!asciiPayload) {
+            payloadEnd = stringEnd(value, payloadStart);
+            if (payloadEnd < 0) {
+                return null;
+            }
         }
         int runIdStart = expect(value, payloadEnd + 1, RUN_ID);
-        int runIdEnd = stringEnd(value, runIdStart);
+        int runIdEnd = runIdEnd(value, runIdStart);
         Instant producedAt = runIdEnd < 0 ? null : producedAt(value, runIdEnd + 1);
         if (producedAt == null) {
             return null;
         }
-        String payload = text(value, payloadStart, payloadEnd);
+        String payload = asciiPayload ? ascii(value, payloadStart, payloadEnd) : text(value, payloadStart, payloadEnd);
         String runId = runId(value, runIdStart, runIdEnd);
         return payload == null || runId == null ? null : new QueueMessage.Item(id, payload, runId, producedAt);
     }
 
     private QueueMessage readPill(byte[] value, int runIdStart) {
-        int runIdEnd = stringEnd(value, runIdStart);
+        int runIdEnd = runIdEnd(value, runIdStart);
         Instant producedAt = runIdEnd < 0 ? null : producedAt(value, runIdEnd + 1);
         if (producedAt == null) {
             return null;
@@ -88,14 +97,34 @@ final class EnvelopeReader {
         return runId == null ? null : new QueueMessage.PoisonPill(runId, producedAt);
     }
 
-    /** {@code ,"producedAt":"<instant>"}, then the closing brace as the value's last byte. */
+    /**
+     * {@code ,"producedAt":"<instant>"}, then the closing brace as the value's last byte. The instant is what lies
+     * between the opening quote and the value's last two bytes, {@code "}}: no scan for the closing quote is needed,
+     * since the timestamp reader accepts nothing but digits and its separators there.
+     */
     private Instant producedAt(byte[] value, int at) {
         int start = expect(value, at, PRODUCED_AT);
-        int end = stringEnd(value, start);
-        if (end < 0 || end + 2 != value.length || value[end + 1] != '}') {
+        int end = value.length - 2;
+        if (start < 0 || end < start || value[end] != '"' || value[end + 1] != '}') {
             return null;
         }
         return timestamps.parse(value, start, end);
+    }
+
+    /**
+     * The closing quote of the run id at {@code from}. Item after item it is the last run id's: its bytes, already
+     * checked, are compared at once, with no scan byte by byte.
+     */
+    private int runIdEnd(byte[] value, int from) {
+        if (from < 0) {
+            return -1;
+        }
+        byte[] last = lastRunId.bytes;
+        int end = from + last.length;
+        if (end < value.length && value[end] == '"' && Arrays.equals(value, from, end, last, 0, last.length)) {
+            return end;
+        }
+        return stringEnd(value, from);
     }
 
     private String runId(byte[] value, int from, int to) {
@@ -128,6 +157,31 @@ final class EnvelopeReader {
             }
         }
         return -1;
+    }
+
+    /**
+     * Like {@link #stringEnd}, for text that is printable ASCII only (no escape either): the closing quote, or -1 at
+     * anything else, which {@link #stringEnd} and {@link #text} then judge.
+     */
+    private static int asciiStringEnd(byte[] value, int from) {
+        if (from < 0) {
+            return -1;
+        }
+        for (int i = from; i < value.length; i++) {
+            byte b = value[i];
+            if (b == '"') {
+                return i;
+            }
+            if (b < 0x20 || b == '\\') { // bytes from 0x80 are negative
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** The text of {@code value[from, to)}, all printable ASCII: a plain copy. */
+    private static String ascii(byte[] value, int from, int to) {
+        return new String(value, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
     /** The text of {@code value[from, to)}; null when it is not UTF-8. */
