@@ -15,7 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -26,7 +26,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.consumer.ShareConsumer;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -35,8 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer side of the queue on a Kafka share group ({@code --group-type share}): {@code get()} is a poll, and
- * {@code task_done()} is {@code acknowledge(record, ACCEPT)} followed by a commit of the acknowledgements. Any number
- * of members may work the same partition.
+ * {@code task_done()} is {@code acknowledge(record, ACCEPT)}, sent to the broker with the next poll or a commit (see
+ * {@link #pollUntilDone}). Any number of members may work the same partition.
  *
  * <ul>
  *   <li>A processing failure is retried with backoff as in a consumer group; then the record is {@code RELEASE}d for
@@ -106,7 +105,7 @@ final class ShareQueueConsumer {
         this.releasedCounter = Counter.builder("queue.items.released")
                 .description("Failed items released to the share group for another delivery").register(registry);
         this.commitCounter = Counter.builder("queue.commits")
-                .description("Acknowledgement commits (task_done calls)").register(registry);
+                .description("Acknowledgement batches the broker answered (task_done)").register(registry);
         this.items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
         this.retrying = new Retrying(processor, settings.maxRetries(), settings.retryBackoff());
     }
@@ -158,6 +157,7 @@ final class ShareQueueConsumer {
             ShareLagReader closures = new ShareLagReader(admin, tail, settings.connectTimeout());
             try (ShareConsumer<byte[], byte[]> kafka = consumers.get(); DeadLetters writer = deadLetters.get()) {
                 consumer = kafka;
+                kafka.setAcknowledgementCommitCallback(this::acknowledged);
                 kafka.subscribe(List.of(settings.topic()));
                 String reason = loop(writer, closures);
                 items.finish();
@@ -189,8 +189,16 @@ final class ShareQueueConsumer {
         }
     }
 
+    /**
+     * With {@code --commit batch} the acknowledgements of a poll's records ride on the next poll's fetch, as Kafka's
+     * share consumer sends them: that poll follows at once, so a record is acknowledged as soon as the one after it is
+     * asked for. A commit of their own ({@code commitSync}) is made only when the member would otherwise hold them: a
+     * poll that returned nothing, a pill (the closure check reads the group's state), the end of the run, and at least
+     * every {@code --commit-interval} while a poll's records are worked: no broker round trip of its own per record.
+     */
     private String pollUntilDone(DeadLetters writer, ShareLagReader closures) {
         long nextClosureCheck = System.nanoTime();
+        long nextCommit = System.nanoTime() + settings.commitInterval().toNanos();
         while (running) {
             ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
             boolean sawPill = false;
@@ -203,11 +211,15 @@ final class ShareQueueConsumer {
                 long pillsBefore = handler.pills();
                 consumer.acknowledge(record, handler.handle(record, writer));
                 sawPill |= handler.pills() > pillsBefore;
-                if (settings.commitMode() == CommitMode.PER_RECORD) {
+                if (settings.commitMode() == CommitMode.PER_RECORD || System.nanoTime() - nextCommit >= 0) {
                     commit();
+                    nextCommit = System.nanoTime() + settings.commitInterval().toNanos();
                 }
             }
-            commit();
+            if (records.isEmpty() || sawPill || !running || countReached()) {
+                commit();
+                nextCommit = System.nanoTime() + settings.commitInterval().toNanos();
+            }
             if (countReached()) {
                 return "count reached";
             }
@@ -224,26 +236,33 @@ final class ShareQueueConsumer {
         return STOPPED_BY_SIGNAL;
     }
 
-    /** {@code task_done()}: sends the acknowledgements made so far and waits for the broker's answer. */
+    /**
+     * {@code task_done()}: sends the acknowledgements not yet sent and waits for the broker's answer, which
+     * {@link #acknowledged} reports.
+     */
     private void commit() {
-        Map<TopicIdPartition, Optional<KafkaException>> result;
         try {
-            result = consumer.commitSync();
+            consumer.commitSync();
         } catch (WakeupException e) {
             if (running) {
                 throw e;
             }
-            result = consumer.commitSync(); // stop() woke this call; the wakeup is spent and the commit must happen
+            consumer.commitSync(); // stop() woke this call; the wakeup is spent and the commit must happen
         }
-        if (result.isEmpty()) {
-            return;
-        }
+    }
+
+    /**
+     * The broker's answer to acknowledgements, whether a poll carried them or {@link #commit} sent them; Kafka calls
+     * it on this thread, within {@code poll} and {@code commitSync}.
+     */
+    private void acknowledged(Map<TopicIdPartition, Set<Long>> offsets, Exception error) {
         commitCounter.increment();
-        result.forEach((partition, error) -> error.ifPresent(e ->
-                // Typically the acquisition lock expired first: the broker delivers the record again, and the
-                // applied log skips it if it was applied. Nothing is lost.
-                log.warn("Acknowledgement on {} not accepted, the record will be delivered again: {}", partition,
-                        e.toString())));
+        if (error != null) {
+            // Typically the acquisition lock expired first: the broker delivers the records again, and the applied
+            // log skips the ones that were applied. Nothing is lost.
+            log.warn("Acknowledgements of {} not accepted, their records will be delivered again: {}", offsets,
+                    error.toString());
+        }
     }
 
     /** True when every partition has lag zero and ends with a pill of a run this member works on. */
