@@ -35,8 +35,7 @@ final class PartitionProgress {
         return owned;
     }
 
-    /** A task of this partition is done; any thread. */
-    /** Moves past the finished head of the queue; true when the committable offset moved. */
+    /** Moves past the finished head of the queue; true when the committable offset moved. Poll thread only. */
     boolean advance() {
         Task last = null;
         for (Task head = inFlight.peek(); head != null && head.isDone(); head = inFlight.peek()) {
