@@ -28,6 +28,10 @@ final class EnvelopeReader {
     private static final byte[] PRODUCED_AT = ascii(",\"producedAt\":\"");
     /** Digits of an id that always fit a long; a longer id is left to the strict reader. */
     private static final int MAX_ID_DIGITS = 18;
+    /** {@link #stringEnd}'s lowest byte refused below 0x20: every negative byte too (printable ASCII only). */
+    private static final byte ASCII = Byte.MIN_VALUE;
+    /** {@link #stringEnd}'s lowest byte refused below 0x20: control characters only; negative bytes are UTF-8. */
+    private static final byte UTF_8 = 0;
 
     /** The last run id read, with its bytes: shared by the next records of the same run. */
     private record RunId(byte[] bytes, String text) {
@@ -68,10 +72,10 @@ final class EnvelopeReader {
             id = id * 10 + (value[i] - '0');
         }
         int payloadStart = expect(value, digitsEnd, PAYLOAD);
-        int payloadEnd = asciiStringEnd(value, payloadStart);
+        int payloadEnd = stringEnd(value, payloadStart, ASCII);
         boolean asciiPayload = payloadEnd >= 0;
         if (!asciiPayload) {
-            payloadEnd = stringEnd(value, payloadStart);
+            payloadEnd = stringEnd(value, payloadStart, UTF_8);
             if (payloadEnd < 0) {
                 return null;
             }
@@ -124,7 +128,7 @@ final class EnvelopeReader {
         if (end < value.length && value[end] == '"' && Arrays.equals(value, from, end, last, 0, last.length)) {
             return end;
         }
-        return stringEnd(value, from);
+        return stringEnd(value, from, UTF_8);
     }
 
     private String runId(byte[] value, int from, int to) {
@@ -141,9 +145,10 @@ final class EnvelopeReader {
 
     /**
      * The index of the closing quote of a string starting at {@code from}, or -1 when the string holds an escape or a
-     * control character (or does not end). Bytes from 0x80 are UTF-8, checked by {@link #text}.
+     * control character (or does not end). Bytes from 0x80 (negative) are refused too when {@code lowest} is
+     * {@link #ASCII}, and taken as UTF-8 for {@link #text} to check when it is {@link #UTF_8}.
      */
-    private static int stringEnd(byte[] value, int from) {
+    private static int stringEnd(byte[] value, int from, byte lowest) {
         if (from < 0) {
             return -1;
         }
@@ -152,27 +157,7 @@ final class EnvelopeReader {
             if (b == '"') {
                 return i;
             }
-            if (b == '\\' || (b >= 0 && b < 0x20)) {
-                return -1;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * Like {@link #stringEnd}, for text that is printable ASCII only (no escape either): the closing quote, or -1 at
-     * anything else, which {@link #stringEnd} and {@link #text} then judge.
-     */
-    private static int asciiStringEnd(byte[] value, int from) {
-        if (from < 0) {
-            return -1;
-        }
-        for (int i = from; i < value.length; i++) {
-            byte b = value[i];
-            if (b == '"') {
-                return i;
-            }
-            if (b < 0x20 || b == '\\') { // bytes from 0x80 are negative
+            if (b == '\\' || (b < 0x20 && b >= lowest)) {
                 return -1;
             }
         }
