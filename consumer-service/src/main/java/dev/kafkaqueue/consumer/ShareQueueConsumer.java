@@ -184,7 +184,9 @@ final class ShareQueueConsumer {
             if (running) {
                 throw e;
             }
-            // stop() woke the poll between batches: nothing in hand, nothing acquired.
+            // stop() woke the poll between batches: nothing in hand, nothing acquired. The last batch's
+            // acknowledgements may still wait for a poll that will not come: they go now (the wakeup is spent).
+            commit();
             return STOPPED_BY_SIGNAL;
         }
     }
