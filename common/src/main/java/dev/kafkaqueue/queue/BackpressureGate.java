@@ -59,15 +59,16 @@ public final class BackpressureGate {
 
     /** Takes a slot if one is free now, without sampling. Unbounded, it takes no lock and counts nothing. */
     public boolean tryAcquire() {
-        return maxsize == 0 || tryAcquireBounded();
-    }
-
-    private synchronized boolean tryAcquireBounded() {
-        if (unfinished() < maxsize) {
-            inFlight++;
+        if (maxsize == 0) {
             return true;
         }
-        return false;
+        synchronized (this) {
+            if (unfinished() < maxsize) {
+                inFlight++;
+                return true;
+            }
+            return false;
+        }
     }
 
     /**
@@ -132,26 +133,24 @@ public final class BackpressureGate {
 
     /** Records that the send holding a slot was acknowledged at this partition and offset. */
     public void acknowledged(int partition, long offset) {
-        if (maxsize > 0) {
-            acknowledgedBounded(partition, offset);
+        if (maxsize == 0) {
+            return;
         }
-    }
-
-    private synchronized void acknowledgedBounded(int partition, long offset) {
-        inFlight--;
-        ackedByPartition.computeIfAbsent(partition, p -> new ArrayDeque<>()).addLast(offset);
-        acked++;
+        synchronized (this) {
+            inFlight--;
+            ackedByPartition.computeIfAbsent(partition, p -> new ArrayDeque<>()).addLast(offset);
+            acked++;
+        }
     }
 
     /** Releases the slot of a send that failed: it is reported by the producer, not counted as unfinished. */
     public void failed() {
-        if (maxsize > 0) {
-            failedBounded();
+        if (maxsize == 0) {
+            return;
         }
-    }
-
-    private synchronized void failedBounded() {
-        inFlight--;
+        synchronized (this) {
+            inFlight--;
+        }
     }
 
     /** True when the gate bounds anything: {@code maxsize} above 0. */

@@ -18,12 +18,6 @@ import java.util.Arrays;
  */
 final class EnvelopeReader {
 
-    private static final byte[] HEAD = ascii("{\"schema\":1,\"type\":\"");
-    private static final byte[] ITEM_ID = ascii(RecordCodec.ITEM + "\",\"id\":");
-    /** {@link #HEAD} and {@link #ITEM_ID}: an item's first bytes, compared at once. */
-    private static final byte[] ITEM_HEAD = ascii("{\"schema\":1,\"type\":\"" + RecordCodec.ITEM + "\",\"id\":");
-    private static final byte[] PAYLOAD = ascii(",\"payload\":\"");
-    private static final byte[] PILL_RUN_ID = ascii(RecordCodec.POISON_PILL + "\",\"runId\":\"");
     private static final byte[] RUN_ID = ascii(",\"runId\":\"");
     private static final byte[] PRODUCED_AT = ascii(",\"producedAt\":\"");
     /** Digits of an id that always fit a long; a longer id is left to the strict reader. */
@@ -42,18 +36,11 @@ final class EnvelopeReader {
 
     /** The message, or null when {@code value} is not exactly in the canonical layout. */
     QueueMessage read(byte[] value) {
-        if (startsWith(value, 0, ITEM_HEAD)) {
-            return readItem(value, ITEM_HEAD.length);
+        if (startsWith(value, 0, EnvelopeWriter.ITEM_HEAD)) {
+            return readItem(value, EnvelopeWriter.ITEM_HEAD.length);
         }
-        int at = expect(value, 0, HEAD);
-        if (at < 0) {
-            return null;
-        }
-        if (startsWith(value, at, ITEM_ID)) {
-            return readItem(value, at + ITEM_ID.length);
-        }
-        if (startsWith(value, at, PILL_RUN_ID)) {
-            return readPill(value, at + PILL_RUN_ID.length);
+        if (startsWith(value, 0, EnvelopeWriter.PILL_HEAD)) {
+            return readPill(value, EnvelopeWriter.PILL_HEAD.length);
         }
         return null;
     }
@@ -71,7 +58,7 @@ final class EnvelopeReader {
         for (int i = at; i < digitsEnd; i++) {
             id = id * 10 + (value[i] - '0');
         }
-        int payloadStart = expect(value, digitsEnd, PAYLOAD);
+        int payloadStart = expect(value, digitsEnd, EnvelopeWriter.PAYLOAD);
         int payloadEnd = stringEnd(value, payloadStart, ASCII);
         boolean asciiPayload = payloadEnd >= 0;
         if (!asciiPayload) {

@@ -11,10 +11,11 @@ import java.time.Instant;
  */
 final class EnvelopeWriter {
 
-    private static final byte[] ITEM_HEAD = ascii("{\"schema\":1,\"type\":\"" + RecordCodec.ITEM + "\",\"id\":");
-    private static final byte[] PAYLOAD = ascii(",\"payload\":\"");
+    // The heads and PAYLOAD are read back by EnvelopeReader, which compares them whole.
+    static final byte[] ITEM_HEAD = ascii("{\"schema\":1,\"type\":\"" + RecordCodec.ITEM + "\",\"id\":");
+    static final byte[] PAYLOAD = ascii(",\"payload\":\"");
     private static final byte[] ITEM_RUN_ID = ascii("\",\"runId\":\"");
-    private static final byte[] PILL_HEAD = ascii("{\"schema\":1,\"type\":\"" + RecordCodec.POISON_PILL
+    static final byte[] PILL_HEAD = ascii("{\"schema\":1,\"type\":\"" + RecordCodec.POISON_PILL
             + "\",\"runId\":\"");
     private static final byte[] PRODUCED_AT = ascii("\",\"producedAt\":\"");
     private static final byte[] TAIL = ascii("\"}");

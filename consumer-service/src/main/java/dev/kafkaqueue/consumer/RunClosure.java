@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * member of the group, an idle one too, can see which partitions are closed without reading them. A closure counts
  * for this consumer when it read a record of that run, or when the pill was put after this consumer started: a
  * second run on the same topic and group therefore does not end on the first run's pills. A pill of a run that
- * already closed the partition is a duplicate and changes nothing. The next item on a partition reopens it.
+ * already closed the partition is a duplicate and changes nothing. The next item after the pill reopens the partition.
  */
 final class RunClosure {
 
@@ -104,7 +104,10 @@ final class RunClosure {
     /** Whether {@link #closed} has an entry; written under the lock, read without it by {@link #item}. */
     private volatile boolean anyClosed;
 
-    /** A closed partition: its closure, and the offset of the pill that closed it (or one below the committed offset). */
+    /**
+     * A closed partition: its closure, and the offset of the pill that closed it (or one below the committed offset,
+     * for a closure learned at assignment).
+     */
     private record Closed(Closure closure, long pillOffset) {
     }
 

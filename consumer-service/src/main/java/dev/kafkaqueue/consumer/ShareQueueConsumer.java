@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>If a dead-letter write fails, the record is not acknowledged: closing releases it, and the consumer exits
  *       1.</li>
  *   <li>It ends when the group's lag is zero on every partition ({@code Admin.listShareGroupOffsets}) and every
- *       partition's last record is a pill of this consumer's run (read with {@link PartitionTail}): a pill reaches one member
- *       only, and this is how the others, idle ones too, learn it from the broker.</li>
+ *       partition's last record is a pill of this consumer's run (read with {@link PartitionTail}): a pill reaches
+ *       one member only, and this is how the others, idle ones too, learn it from the broker.</li>
  * </ul>
  *
  * <p>Before its first poll it sets the group config {@code share.auto.offset.reset=earliest}: a share group starts
@@ -79,6 +79,8 @@ final class ShareQueueConsumer {
     private volatile boolean running = true;
     private volatile ShareConsumer<byte[], byte[]> consumer;
     private ShareRecordHandler handler;
+    /** With {@code --commit batch}, when the acknowledgements riding on polls are committed at the latest. */
+    private long nextCommitNanos;
 
     /**
      * @param settings    the parsed settings; {@link #check(ConsumerSettings)} must accept them
@@ -200,7 +202,7 @@ final class ShareQueueConsumer {
      */
     private String pollUntilDone(DeadLetters writer, ShareLagReader closures) {
         long nextClosureCheck = System.nanoTime();
-        long nextCommit = System.nanoTime() + settings.commitInterval().toNanos();
+        nextCommitNanos = System.nanoTime() + settings.commitInterval().toNanos();
         while (running) {
             ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
             boolean sawPill = false;
@@ -213,14 +215,12 @@ final class ShareQueueConsumer {
                 long pillsBefore = handler.pills();
                 consumer.acknowledge(record, handler.handle(record, writer));
                 sawPill |= handler.pills() > pillsBefore;
-                if (settings.commitMode() == CommitMode.PER_RECORD || System.nanoTime() - nextCommit >= 0) {
+                if (settings.commitMode() == CommitMode.PER_RECORD || System.nanoTime() - nextCommitNanos >= 0) {
                     commit();
-                    nextCommit = System.nanoTime() + settings.commitInterval().toNanos();
                 }
             }
             if (records.isEmpty() || sawPill || !running || countReached()) {
                 commit();
-                nextCommit = System.nanoTime() + settings.commitInterval().toNanos();
             }
             if (countReached()) {
                 return "count reached";
@@ -251,6 +251,7 @@ final class ShareQueueConsumer {
             }
             consumer.commitSync(); // stop() woke this call; the wakeup is spent and the commit must happen
         }
+        nextCommitNanos = System.nanoTime() + settings.commitInterval().toNanos();
     }
 
     /**
@@ -274,7 +275,8 @@ final class ShareQueueConsumer {
                     handler.sawRun(pill.runId()) || pill.producedAt().toEpochMilli() >= startedAtMillis);
         } catch (ExecutionException | TimeoutException e) {
             if (!KafkaErrors.isRetriable(e)) {
-                throw new IllegalStateException("cannot read the share group's state: " + KafkaErrors.rootMessage(e), e);
+                throw new IllegalStateException("cannot read the share group's state: "
+                        + KafkaErrors.rootMessage(e), e);
             }
             log.info("Cannot check the group's closures yet: {}", e.toString());
             return false; // broker trouble is not a verdict: ask again later
