@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -221,10 +222,18 @@ final class Put {
         }
     }
 
-    /** True when {@code e} (or a cause) says a newer producer with the same transactional id took over. */
+    /**
+     * True when {@code e} (or a cause) says a newer producer with the same transactional id took over. That is
+     * {@code ProducerFencedException} or {@code InvalidProducerEpochException}, or {@code InvalidTxnStateException}:
+     * the newer producer's {@code initTransactions} has the coordinator abort this one's open transaction, and a
+     * commit that arrives during that abort is refused as an invalid state (seen in TransactionsIT on a loaded
+     * machine). A transaction timeout would be refused the same way, but this producer commits at least every 100
+     * items and before every wait, far inside {@code transaction.timeout.ms}.
+     */
     static boolean isFenced(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
+            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException
+                    || cause instanceof InvalidTxnStateException) {
                 return true;
             }
         }

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -92,24 +93,43 @@ class PutTest {
     @Test
     void aFencedProducerSaysSoByWhichIdAndHowManyItemsWereAcknowledgedAndCommitted() throws Exception {
         // The first transaction (100 items) commits; a second producer with the same id then takes over.
-        MockProducer<byte[], byte[]> producer = new MockProducer<>(cluster(1), true, null, new ByteArraySerializer(),
-                new ByteArraySerializer()) {
-            private int commits;
-
-            @Override
-            public void commitTransaction() {
-                if (++commits == 2) {
-                    throw new ProducerFencedException("There is a newer producer with the same transactionalId");
-                }
-                super.commitTransaction();
-            }
-        };
+        MockProducer<byte[], byte[]> producer = failingSecondCommit(
+                new ProducerFencedException("There is a newer producer with the same transactionalId"));
 
         int exit = put(settings(150, 0, Optional.of("tx-1")), unbounded()).run(producer);
 
         assertThat(exit).isEqualTo(ExitCode.FAILURE);
         assertThat(text()).contains("Producer fenced: another producer started with the same --transactional-id "
                 + "'tx-1' and took over; 150 of 150 items acknowledged, 100 of them in committed transactions");
+    }
+
+    @Test
+    void aCommitMetByTheNewerProducersAbortIsReportedAsFencedToo() throws Exception {
+        // The newer producer's initTransactions has the coordinator abort this one's open transaction; a commit that
+        // arrives meanwhile is refused with INVALID_TXN_STATE, not PRODUCER_FENCED (seen in TransactionsIT under load).
+        MockProducer<byte[], byte[]> producer = failingSecondCommit(new InvalidTxnStateException(
+                "The producer attempted a transactional operation in an invalid state."));
+
+        int exit = put(settings(150, 0, Optional.of("tx-1")), unbounded()).run(producer);
+
+        assertThat(exit).isEqualTo(ExitCode.FAILURE);
+        assertThat(text()).contains("Producer fenced: another producer started with the same --transactional-id "
+                + "'tx-1' and took over; 150 of 150 items acknowledged, 100 of them in committed transactions");
+    }
+
+    /** A transactional producer whose second commit fails with {@code failure}. */
+    private static MockProducer<byte[], byte[]> failingSecondCommit(RuntimeException failure) {
+        return new MockProducer<>(cluster(1), true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            private int commits;
+
+            @Override
+            public void commitTransaction() {
+                if (++commits == 2) {
+                    throw failure;
+                }
+                super.commitTransaction();
+            }
+        };
     }
 
     @Test
