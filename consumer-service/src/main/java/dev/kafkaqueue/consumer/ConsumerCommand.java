@@ -1,22 +1,31 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.queue.ExitCode;
-import dev.kafkaqueue.queue.InvalidSettingException;
-import dev.kafkaqueue.queue.QueueAddress;
-import dev.kafkaqueue.queue.Settings;
-import dev.kafkaqueue.service.ConnectionOptions;
-import dev.kafkaqueue.service.DurationConverter;
-import dev.kafkaqueue.service.GracefulShutdown;
-import dev.kafkaqueue.service.GroupTypeOption;
-import dev.kafkaqueue.service.ItemLog;
-import dev.kafkaqueue.service.ServiceMetrics;
-import dev.kafkaqueue.service.Topics;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kafkaqueue.KafkaQueue;
+import dev.kafkaqueue.cli.ConnectionOptions;
+import dev.kafkaqueue.cli.DurationConverter;
+import dev.kafkaqueue.cli.ExitCode;
+import dev.kafkaqueue.cli.GracefulShutdown;
+import dev.kafkaqueue.cli.GroupTypeOption;
+import dev.kafkaqueue.cli.InvalidSettingException;
+import dev.kafkaqueue.cli.ItemLog;
+import dev.kafkaqueue.cli.QueueAddress;
+import dev.kafkaqueue.cli.ServiceMetrics;
+import dev.kafkaqueue.cli.Settings;
+import dev.kafkaqueue.internal.StartupException;
+import dev.kafkaqueue.internal.Words;
+import dev.kafkaqueue.internal.work.DeadLetterException;
+import dev.kafkaqueue.options.CommitMode;
+import dev.kafkaqueue.options.GroupType;
+import dev.kafkaqueue.options.Ordering;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,6 +45,8 @@ import picocli.CommandLine.Option;
             "2:bad flags or configuration, or no broker answered at startup"})
 final class ConsumerCommand implements Callable<Integer> {
 
+    private static final Logger log = LoggerFactory.getLogger(ConsumerCommand.class);
+
     @Mixin
     ConnectionOptions connection;
 
@@ -47,7 +58,7 @@ final class ConsumerCommand implements Callable<Integer> {
     long workMs;
 
     @Option(names = "--commit", paramLabel = "MODE", defaultValue = "${env:QUEUE_COMMIT:-batch}",
-            converter = CommitMode.Converter.class,
+            converter = CommitModeConverter.class,
             description = "When task_done() commits: batch (once per poll, default), per-record, or none (the seed's "
                     + "\"omit task_done\") (env QUEUE_COMMIT).")
     CommitMode commit;
@@ -61,7 +72,7 @@ final class ConsumerCommand implements Callable<Integer> {
 
     @Option(names = "--concurrency", paramLabel = "N", defaultValue = "${env:QUEUE_CONCURRENCY:-1}",
             description = "Items in flight at once in this consumer, each on a worker thread; 1 to "
-                    + ConsumerSettings.MAX_CONCURRENCY + ", default ${DEFAULT-VALUE} (env QUEUE_CONCURRENCY).")
+                    + KafkaQueue.Builder.MAX_CONCURRENCY + ", default ${DEFAULT-VALUE} (env QUEUE_CONCURRENCY).")
     int concurrency;
 
     @Option(names = "--ordering", paramLabel = "ORDER", defaultValue = "${env:QUEUE_ORDERING:-partition}",
@@ -127,37 +138,76 @@ final class ConsumerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         QueueAddress queue = connection.address();
-        ConsumerSettings settings = new ConsumerSettings(queue, Duration.ofMillis(workMs), commit, commitInterval,
-                count, deadLetterTopic == null || deadLetterTopic.isBlank() ? queue.topic() + ".DLT" : deadLetterTopic,
-                Optional.ofNullable(appliedLog), dedupWindow, maxRetries, retryBackoff, failItems, itemLog,
-                connection.connectTimeout(), concurrency, ordering, instanceId(instanceId));
+        ConsumerSettings settings = new ConsumerSettings(queue, groupType.groupType(),
+                new ConsumerSettings.Work(Duration.ofMillis(workMs), concurrency, ordering, count, failItems),
+                new ConsumerSettings.Commit(commit, commitInterval),
+                new ConsumerSettings.Failures(maxRetries, retryBackoff,
+                        Optional.ofNullable(deadLetterTopic).filter(topic -> !topic.isBlank())),
+                new ConsumerSettings.Dedup(dedupWindow, Optional.ofNullable(appliedLog)),
+                instanceId(instanceId), itemLog, connection.connectTimeout());
         // Every flag is checked before the cluster is: a bad one fails at once, not after --connect-timeout.
-        ItemProcessor processor = InjectedFailures.wrap(new SimulatedWork(settings.work()), settings.failItems());
+        KafkaQueue.Handler<JsonNode> work = InjectedFailures.wrap(new SimulatedWork(settings.work().simulated()),
+                settings.work().failItems());
         OptionalInt port = Settings.port("--metrics-port", metricsPort);
-        if (groupType.isShare()) {
-            ShareQueueConsumer.check(settings);
-            ShareQueueConsumer.consumerProperties(settings); // a --command-config that overrides what it needs
-        } else {
-            QueueConsumer.consumerProperties(settings);
-        }
-        // One Admin client for the run: the start-up checks, then the end-of-run checks (RunClosure.EndOffsets).
-        try (Admin admin = Admin.create(settings.client().clientProperties())) {
-            Topics.awaitCluster(admin, settings.client().bootstrapServers(), settings.connectTimeout());
-            if (!TopicWait.untilCreated(admin, queue.topic(), settings.connectTimeout())) {
+        try (ServiceMetrics metrics = ServiceMetrics.start("consumer", queue, port)) {
+            ItemLog items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
+            KafkaQueue.Builder<JsonNode> builder = settings.builder().meterRegistry(metrics.registry())
+                    .listener(new ConsumerOutput(System.out, items));
+            KafkaQueue<JsonNode> opened = open(builder, settings);
+            if (opened == null) {
                 return ExitCode.OK; // a signal ended the wait before there was anything to consume
             }
-            try (DedupWindow dedup = settings.appliedLog()
-                            .map(file -> DedupWindow.open(file, settings.dedupWindow()))
-                            .orElseGet(() -> DedupWindow.inMemory(settings.dedupWindow()));
-                 ServiceMetrics metrics = ServiceMetrics.start("consumer", queue, port)) {
-                if (groupType.isShare()) {
-                    ShareQueueConsumer share = ShareQueueConsumer.create(settings, processor, dedup, metrics);
-                    return GracefulShutdown.run(share::stop, Duration.ofSeconds(20), share::run);
-                }
-                QueueConsumer consumer = QueueConsumer.create(settings, processor, dedup, admin, metrics);
-                return GracefulShutdown.run(consumer::stop, Duration.ofSeconds(20), consumer::run);
+            try (KafkaQueue<JsonNode> q = opened) {
+                return GracefulShutdown.run(() -> {
+                    metrics.unhealthy();
+                    q.close();
+                }, Duration.ofSeconds(20), () -> consume(q, work, settings, items, metrics));
             }
         }
+    }
+
+    /** The queue, once its topic exists: a consumer started before its producer waits, and says so. */
+    private static KafkaQueue<JsonNode> open(KafkaQueue.Builder<JsonNode> builder, ConsumerSettings settings)
+            throws Exception {
+        try {
+            return builder.open();
+        } catch (StartupException e) {
+            if (e.reason() != StartupException.Reason.TOPIC_MISSING) {
+                throw e;
+            }
+        }
+        try (Admin admin = Admin.create(settings.queue().client().clientProperties())) {
+            if (!TopicWait.untilCreated(admin, settings.queue().topic(), settings.connectTimeout())) {
+                return null;
+            }
+        }
+        return builder.open();
+    }
+
+    private static int consume(KafkaQueue<JsonNode> q, KafkaQueue.Handler<JsonNode> work, ConsumerSettings settings,
+                               ItemLog items, ServiceMetrics metrics) throws InterruptedException {
+        KafkaQueue.Processed processed;
+        try {
+            processed = q.process(work, settings.work().concurrency(), settings.work().count());
+        } catch (DeadLetterException e) {
+            metrics.unhealthy();
+            log.error("Stopping without {} the record: {}", settings.groupType() == GroupType.SHARE ? "acknowledging"
+                    : "committing", e.getMessage());
+            System.out.println("Consumer failed: " + e.getMessage());
+            return ExitCode.FAILURE;
+        }
+        if (processed.concurrency() > 1) {
+            System.out.println("Workers: " + processed.concurrency() + " threads, at most " + processed.mostBusy()
+                    + " items in progress at once");
+        }
+        items.finish();
+        System.out.println("Consumer done: " + Words.items(processed.items()) + " processed, "
+                + processed.deadLettered() + " dead-lettered (" + switch (processed.ending()) {
+                    case CLOSED -> "all partitions closed by poison pills";
+                    case LIMIT -> "count reached";
+                    case STOPPED -> "stopped by signal";
+                } + ")");
+        return ExitCode.OK;
     }
 
     /** The static member id, with {@code {hostname}} replaced: compose gives each replica its own this way. */
@@ -176,6 +226,21 @@ final class ConsumerCommand implements Callable<Integer> {
                     + e.getMessage(), e);
         }
         return Optional.of(value.replace("{hostname}", host));
+    }
+
+    /** Reads --commit, listing the allowed values when it is wrong. */
+    static final class CommitModeConverter implements picocli.CommandLine.ITypeConverter<CommitMode> {
+        @Override
+        public CommitMode convert(String value) {
+            String wanted = value == null ? "" : value.trim().toLowerCase(java.util.Locale.ROOT);
+            for (CommitMode mode : CommitMode.values()) {
+                if (mode.toString().equals(wanted)) {
+                    return mode;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not allowed; use one of "
+                    + "batch, per-record, none");
+        }
     }
 
     /** Reads --ordering case-insensitively, listing the allowed values when it is wrong. */

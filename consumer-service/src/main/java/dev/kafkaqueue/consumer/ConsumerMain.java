@@ -1,6 +1,6 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.service.Cli;
+import dev.kafkaqueue.cli.Cli;
 
 /** The consumer service's entry point. */
 public final class ConsumerMain {

@@ -1,11 +1,12 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.queue.QueueMessage;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kafkaqueue.KafkaQueue;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** The default processing step: takes {@code --work-ms} per item, standing in for real work. */
-final class SimulatedWork implements ItemProcessor {
+/** {@code --work-ms}: takes that long per item, standing in for real work (the benchmark's and the demos'). */
+final class SimulatedWork implements KafkaQueue.Handler<JsonNode> {
 
     private final Duration work;
 
@@ -14,7 +15,7 @@ final class SimulatedWork implements ItemProcessor {
     }
 
     @Override
-    public void process(QueueMessage.Item item) throws InterruptedException {
+    public void handle(KafkaQueue.Task<JsonNode> task) throws InterruptedException {
         if (!work.isZero()) {
             TimeUnit.NANOSECONDS.sleep(work.toNanos());
         }

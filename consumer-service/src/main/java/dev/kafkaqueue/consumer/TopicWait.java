@@ -1,8 +1,8 @@
 package dev.kafkaqueue.consumer;
 
-import dev.kafkaqueue.queue.ExitCode;
-import dev.kafkaqueue.queue.KafkaErrors;
-import dev.kafkaqueue.service.GracefulShutdown;
+import dev.kafkaqueue.cli.ExitCode;
+import dev.kafkaqueue.internal.KafkaErrors;
+import dev.kafkaqueue.cli.GracefulShutdown;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;

@@ -3,8 +3,8 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.queue.ExitCode;
-import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.cli.ExitCode;
+import dev.kafkaqueue.cli.Settings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

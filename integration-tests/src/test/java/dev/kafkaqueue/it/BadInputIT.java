@@ -4,9 +4,9 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.queue.QueueMessage;
-import dev.kafkaqueue.queue.RecordCodec;
-import dev.kafkaqueue.queue.UnreadableRecordException;
+import dev.kafkaqueue.internal.codec.QueueMessage;
+import dev.kafkaqueue.internal.codec.RecordCodec;
+import dev.kafkaqueue.internal.codec.UnreadableRecordException;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.time.Duration;

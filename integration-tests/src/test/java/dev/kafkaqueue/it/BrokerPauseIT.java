@@ -3,7 +3,7 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.cli.ExitCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

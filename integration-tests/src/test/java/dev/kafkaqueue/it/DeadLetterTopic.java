@@ -2,7 +2,7 @@ package dev.kafkaqueue.it;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 
-import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.internal.codec.QueueMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

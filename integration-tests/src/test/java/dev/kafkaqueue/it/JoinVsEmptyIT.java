@@ -4,7 +4,7 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kafkaqueue.it.Consumer.Commit;
-import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.cli.ExitCode;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kafkaqueue.it.SecuredBroker.User;
-import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.cli.ExitCode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kafkaqueue.it.Consumer.Commit;
-import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.cli.ExitCode;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

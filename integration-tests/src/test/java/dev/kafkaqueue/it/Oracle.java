@@ -1,6 +1,6 @@
 package dev.kafkaqueue.it;
 
-import dev.kafkaqueue.queue.QueueMessage;
+import dev.kafkaqueue.internal.codec.QueueMessage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;

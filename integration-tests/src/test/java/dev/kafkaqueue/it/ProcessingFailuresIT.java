@@ -4,7 +4,7 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.queue.ExitCode;
+import dev.kafkaqueue.cli.ExitCode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;

@@ -1,8 +1,8 @@
 package dev.kafkaqueue.it;
 
-import dev.kafkaqueue.queue.QueueMessage;
-import dev.kafkaqueue.queue.RecordCodec;
-import dev.kafkaqueue.queue.UnreadableRecordException;
+import dev.kafkaqueue.internal.codec.QueueMessage;
+import dev.kafkaqueue.internal.codec.RecordCodec;
+import dev.kafkaqueue.internal.codec.UnreadableRecordException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

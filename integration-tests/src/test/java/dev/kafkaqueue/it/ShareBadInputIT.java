@@ -3,8 +3,8 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.queue.QueueMessage;
-import dev.kafkaqueue.queue.UnreadableRecordException;
+import dev.kafkaqueue.internal.codec.QueueMessage;
+import dev.kafkaqueue.internal.codec.UnreadableRecordException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

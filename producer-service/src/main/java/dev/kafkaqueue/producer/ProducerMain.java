@@ -1,6 +1,6 @@
 package dev.kafkaqueue.producer;
 
-import dev.kafkaqueue.service.Cli;
+import dev.kafkaqueue.cli.Cli;
 
 /**
  * The producer service's entry point: {@code producer-service [flags]} puts items, {@code producer-service join

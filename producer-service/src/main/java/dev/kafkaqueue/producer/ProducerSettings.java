@@ -1,9 +1,12 @@
 package dev.kafkaqueue.producer;
 
-import dev.kafkaqueue.queue.InvalidSettingException;
-import dev.kafkaqueue.queue.QueueAddress;
-import dev.kafkaqueue.queue.Settings;
-import dev.kafkaqueue.service.ItemLog;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kafkaqueue.KafkaQueue;
+import dev.kafkaqueue.cli.InvalidSettingException;
+import dev.kafkaqueue.options.GroupType;
+import dev.kafkaqueue.cli.QueueAddress;
+import dev.kafkaqueue.cli.Settings;
+import dev.kafkaqueue.cli.ItemLog;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,6 +32,21 @@ public record ProducerSettings(QueueAddress queue, Run run, NewTopic newTopic, P
         Objects.requireNonNull(pacing, "pacing");
         Objects.requireNonNull(afterPut, "afterPut");
         Objects.requireNonNull(itemLog, "itemLog");
+    }
+
+    /** The queue these settings describe, for puts: the topic is created when it is missing. */
+    KafkaQueue.Builder<JsonNode> builder(GroupType groupType) {
+        KafkaQueue.Builder<JsonNode> builder = queue.configure(KafkaQueue.builder(JsonNode.class))
+                .groupType(groupType)
+                .maxsize(pacing.maxsize())
+                .partitions(newTopic.partitionsToCreate())
+                .replicationFactor(newTopic.replicationFactor())
+                .runId(run.runId())
+                .putTimeout(pacing.timeout())
+                .lagInterval(pacing.lagInterval())
+                .requestTimeout(pacing.connectTimeout());
+        run.transactionalId().ifPresent(builder::transactionalId);
+        return builder;
     }
 
     /** Whether the producer sends a poison pill to every partition after its last item. */

@@ -1,13 +1,13 @@
 package dev.kafkaqueue.producer;
 
 import dev.kafkaqueue.producer.join.JoinCommand;
-import dev.kafkaqueue.queue.QueueAddress;
-import dev.kafkaqueue.queue.Settings;
-import dev.kafkaqueue.service.GroupTypeOption;
-import dev.kafkaqueue.service.ConnectionOptions;
-import dev.kafkaqueue.service.DurationConverter;
-import dev.kafkaqueue.service.ItemLog;
-import dev.kafkaqueue.service.ServiceMetrics;
+import dev.kafkaqueue.cli.QueueAddress;
+import dev.kafkaqueue.cli.Settings;
+import dev.kafkaqueue.cli.GroupTypeOption;
+import dev.kafkaqueue.cli.ConnectionOptions;
+import dev.kafkaqueue.cli.DurationConverter;
+import dev.kafkaqueue.cli.ItemLog;
+import dev.kafkaqueue.cli.ServiceMetrics;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;

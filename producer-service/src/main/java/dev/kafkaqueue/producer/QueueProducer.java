@@ -1,39 +1,30 @@
 package dev.kafkaqueue.producer;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kafkaqueue.KafkaQueue;
+import dev.kafkaqueue.cli.ExitCode;
+import dev.kafkaqueue.cli.GracefulShutdown;
+import dev.kafkaqueue.cli.ItemLog;
+import dev.kafkaqueue.cli.ServiceMetrics;
+import dev.kafkaqueue.internal.StopSignal;
+import dev.kafkaqueue.internal.Topics;
+import dev.kafkaqueue.internal.Words;
+import dev.kafkaqueue.internal.lag.LagReader;
+import dev.kafkaqueue.internal.lag.PartitionTail;
+import dev.kafkaqueue.options.GroupType;
 import dev.kafkaqueue.producer.join.JoinRunner;
 import dev.kafkaqueue.producer.join.JoinSettings;
-import dev.kafkaqueue.queue.BackpressureGate;
-import dev.kafkaqueue.queue.ClientConfig;
-import dev.kafkaqueue.queue.ExitCode;
-import dev.kafkaqueue.queue.GroupLagReader;
-import dev.kafkaqueue.queue.GroupType;
-import dev.kafkaqueue.queue.PartitionTail;
-import dev.kafkaqueue.queue.ShareGroups;
-import dev.kafkaqueue.queue.StopSignal;
-import dev.kafkaqueue.service.GracefulShutdown;
-import dev.kafkaqueue.service.ServiceMetrics;
-import dev.kafkaqueue.service.Topics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The producer side of the queue: makes sure the topic exists, puts the run ({@link Put}), and optionally joins
- * ({@link JoinRunner}).
+ * The producer side of the queue, as a user of {@link KafkaQueue}: opens the queue (creating the topic when it is
+ * missing), puts the run ({@link Put}), and optionally joins ({@link JoinRunner}).
  *
- * <p>The thread that calls {@link #run()} owns the Kafka clients. SIGTERM ends any wait at once (an interval, a full
- * queue, the join); the producer then flushes what it sent, prints its report and exits with the documented code.
+ * <p>SIGTERM ends any wait at once (an interval, a full queue, the join): the queue is closed from the signal's thread,
+ * which flushes what was sent; the producer prints its report and exits with the documented code.
  */
 final class QueueProducer {
 
@@ -44,53 +35,57 @@ final class QueueProducer {
     private final ProducerSettings settings;
     private final GroupType groupType;
     private final ServiceMetrics metrics;
-    private final Counter putCounter;
     private final StopSignal stop = new StopSignal();
 
     QueueProducer(ProducerSettings settings, GroupType groupType, ServiceMetrics metrics) {
         this.settings = settings;
         this.groupType = groupType;
         this.metrics = metrics;
-        this.putCounter = Counter.builder("queue.items.put")
-                .description("Items put and acknowledged (acks=all)").register(metrics.registry());
     }
 
     /** Runs to completion and returns the process exit code. */
     int run() throws Exception {
-        return GracefulShutdown.run(() -> {
-            stop.stop();
-            metrics.unhealthy();
-        }, GRACE, this::putAndJoin);
+        ItemLog items = new ItemLog(settings.itemLog(), "Produced", System.out, Duration.ofSeconds(5));
+        ProducerOutput output = new ProducerOutput(System.out, items);
+        KafkaQueue<JsonNode> queue = settings.builder(groupType).meterRegistry(metrics.registry()).listener(output)
+                .open();
+        warnIfPartitionsDiffer(queue.partitions());
+        int putResult;
+        try {
+            putResult = GracefulShutdown.run(() -> {
+                stop.stop();
+                metrics.unhealthy();
+                queue.close();
+            }, GRACE, () -> new Put(settings, output, items, stop, System.out).run(Put.Target.of(queue)));
+        } finally {
+            queue.close();
+            reportBackpressure();
+        }
+        if (putResult != ExitCode.OK || settings.afterPut() != ProducerSettings.AfterPut.JOIN) {
+            return putResult;
+        }
+        return GracefulShutdown.run(stop::stop, GRACE, () -> join(queue.acknowledged()));
     }
 
-    private int putAndJoin() throws Exception {
-        Duration connectTimeout = settings.pacing().connectTimeout();
+    /** {@code --join}: the standalone join's runner, expecting the items this run put. */
+    private int join(long itemsPut) throws Exception {
+        Duration timeout = settings.pacing().connectTimeout();
         try (Admin admin = Admin.create(settings.queue().client().clientProperties());
-             PartitionTail tail = new PartitionTail(settings.queue().client(), connectTimeout)) {
-            Topics.awaitCluster(admin, settings.queue().client().bootstrapServers(), connectTimeout);
-            int partitions = Topics.ensure(admin, settings.queue().topic(), settings.newTopic().partitionsToCreate(),
-                    settings.newTopic().replicationFactor(), connectTimeout);
-            warnIfPartitionsDiffer(partitions);
-            if (groupType == GroupType.SHARE) {
-                // A share group that first polls after these puts must still start at the first item.
-                ShareGroups.startAtEarliest(admin, settings.queue().group(), connectTimeout);
-            }
-            GroupLagReader lag = groupType.lagReader(admin, tail, connectTimeout);
-            BackpressureGate gate = new BackpressureGate(settings.pacing().maxsize(),
-                    () -> byPartition(lag.committed(settings.queue().group(), settings.queue().topic())),
-                    settings.pacing().lagInterval());
-            register(gate);
-            Put put = new Put(settings, gate, putCounter, stop, System.out);
-            int putResult;
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(settings))) {
-                metrics.bind(producer);
-                putResult = put.run(producer);
-            }
-            if (putResult != ExitCode.OK || settings.afterPut() != ProducerSettings.AfterPut.JOIN) {
-                return putResult;
-            }
+             PartitionTail tail = new PartitionTail(settings.queue().client(), timeout)) {
+            Topics.awaitCluster(admin, settings.queue().client().bootstrapServers(), timeout);
             return new JoinRunner(JoinSettings.afterPut(settings.queue(), settings.pacing().timeout(),
-                    settings.pacing().lagInterval(), put.acknowledged(), connectTimeout), System.out).run(lag, stop);
+                    settings.pacing().lagInterval(), itemsPut, timeout), System.out)
+                    .run(LagReader.of(groupType, admin, tail, timeout), stop);
+        }
+    }
+
+    private void reportBackpressure() {
+        if (settings.pacing().maxsize() > 0) {
+            var waits = metrics.registry().find("queue.backpressure.waits").functionCounter();
+            var seconds = metrics.registry().find("queue.backpressure.wait.seconds").functionCounter();
+            long times = waits == null ? 0 : (long) waits.count();
+            log.info("Backpressure: waited {}, {} ms in all (maxsize {})", Words.plural(times, "time"),
+                    seconds == null ? 0 : Math.round(seconds.count() * 1000), settings.pacing().maxsize());
         }
     }
 
@@ -103,38 +98,5 @@ final class QueueProducer {
                         wanted, settings.queue().topic(), partitions);
             }
         });
-    }
-
-    private void register(BackpressureGate gate) {
-        MeterRegistry registry = metrics.registry();
-        if (gate.bounded()) { // unbounded, the gate counts nothing: no figure rather than a false 0
-            Gauge.builder("queue.unfinished.items", gate, BackpressureGate::unfinished)
-                    .description("Items put and not yet committed by the group, as the gate last saw them")
-                    .register(registry);
-        }
-        FunctionCounter.builder("queue.backpressure.waits", gate, BackpressureGate::waits)
-                .description("Puts that waited for the consumers (maxsize reached)").register(registry);
-        FunctionCounter.builder("queue.backpressure.wait.seconds", gate, g -> g.waited().toNanos() / 1e9)
-                .description("Time puts spent waiting for the consumers").register(registry);
-    }
-
-    /** The producer's client properties, with a reason for every setting that is not a default. */
-    static Map<String, Object> producerProperties(ProducerSettings settings) {
-        Map<String, Object> props = settings.queue().client().clientProperties();
-        // put() returns only once the record is durable: acknowledged by all in-sync replicas.
-        ClientConfig.putOwned(props, ProducerConfig.ACKS_CONFIG, "all");
-        // Retries never duplicate or reorder a partition's records.
-        ClientConfig.putOwned(props, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        ClientConfig.putOwned(props, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        ClientConfig.putOwned(props, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        settings.run().transactionalId().ifPresent(id -> props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id));
-        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "kafka-queue-producer-" + settings.run().runId());
-        return props;
-    }
-
-    private static Map<Integer, Long> byPartition(Map<TopicPartition, Long> committed) {
-        Map<Integer, Long> offsets = new HashMap<>();
-        committed.forEach((tp, offset) -> offsets.put(tp.partition(), offset));
-        return offsets;
     }
 }

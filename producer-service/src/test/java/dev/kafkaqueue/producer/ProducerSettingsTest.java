@@ -2,7 +2,7 @@ package dev.kafkaqueue.producer;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kafkaqueue.queue.InvalidSettingException;
+import dev.kafkaqueue.cli.InvalidSettingException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;

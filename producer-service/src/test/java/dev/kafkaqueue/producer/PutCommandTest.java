@@ -2,8 +2,8 @@ package dev.kafkaqueue.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.queue.ExitCode;
-import dev.kafkaqueue.service.Cli;
+import dev.kafkaqueue.cli.ExitCode;
+import dev.kafkaqueue.cli.Cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

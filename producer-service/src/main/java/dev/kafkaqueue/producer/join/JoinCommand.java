@@ -1,13 +1,14 @@
 package dev.kafkaqueue.producer.join;
 
-import dev.kafkaqueue.queue.Join;
-import dev.kafkaqueue.queue.PartitionTail;
-import dev.kafkaqueue.queue.StopSignal;
-import dev.kafkaqueue.service.GroupTypeOption;
-import dev.kafkaqueue.service.ConnectionOptions;
-import dev.kafkaqueue.service.DurationConverter;
-import dev.kafkaqueue.service.GracefulShutdown;
-import dev.kafkaqueue.service.Topics;
+import dev.kafkaqueue.internal.lag.Join;
+import dev.kafkaqueue.internal.lag.LagReader;
+import dev.kafkaqueue.internal.lag.PartitionTail;
+import dev.kafkaqueue.internal.StopSignal;
+import dev.kafkaqueue.cli.GroupTypeOption;
+import dev.kafkaqueue.cli.ConnectionOptions;
+import dev.kafkaqueue.cli.DurationConverter;
+import dev.kafkaqueue.cli.GracefulShutdown;
+import dev.kafkaqueue.internal.Topics;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -97,7 +98,7 @@ public final class JoinCommand implements Callable<Integer> {
                  PartitionTail tail = new PartitionTail(settings.queue().client(), settings.connectTimeout())) {
                 Topics.awaitCluster(admin, settings.queue().client().bootstrapServers(), settings.connectTimeout());
                 return new JoinRunner(settings, System.out)
-                        .run(groupType.groupType().lagReader(admin, tail, settings.connectTimeout()), stop);
+                        .run(LagReader.of(groupType.groupType(), admin, tail, settings.connectTimeout()), stop);
             }
         });
     }

@@ -1,7 +1,7 @@
 package dev.kafkaqueue.producer.join;
 
-import dev.kafkaqueue.queue.Join;
-import dev.kafkaqueue.queue.LagSnapshot;
+import dev.kafkaqueue.internal.lag.Join;
+import dev.kafkaqueue.internal.lag.LagSnapshot;
 import java.io.PrintStream;
 import java.time.Duration;
 

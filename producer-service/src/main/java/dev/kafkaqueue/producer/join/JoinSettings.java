@@ -1,8 +1,8 @@
 package dev.kafkaqueue.producer.join;
 
-import dev.kafkaqueue.queue.Join;
-import dev.kafkaqueue.queue.QueueAddress;
-import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.internal.lag.Join;
+import dev.kafkaqueue.cli.QueueAddress;
+import dev.kafkaqueue.cli.Settings;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalLong;

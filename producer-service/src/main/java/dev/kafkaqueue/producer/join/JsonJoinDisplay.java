@@ -3,9 +3,10 @@ package dev.kafkaqueue.producer.join;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.kafkaqueue.queue.Join;
-import dev.kafkaqueue.queue.LagSnapshot;
-import dev.kafkaqueue.queue.PartitionLag;
+import dev.kafkaqueue.cli.ExitCode;
+import dev.kafkaqueue.internal.lag.Join;
+import dev.kafkaqueue.internal.lag.LagSnapshot;
+import dev.kafkaqueue.internal.lag.PartitionLag;
 import java.io.PrintStream;
 import java.time.Instant;
 
@@ -51,7 +52,7 @@ final class JsonJoinDisplay implements JoinDisplay {
     @Override
     public void finish(Join.Result result) {
         ObjectNode line = mapper.createObjectNode().put("event", "result")
-                .put("outcome", result.outcome().name()).put("exitCode", result.outcome().exitCode())
+                .put("outcome", result.outcome().name()).put("exitCode", ExitCode.of(result.outcome()))
                 .put("reason", Verdict.reason(result, settings))
                 .put("timeoutMs", settings.timeout().toMillis()).put("lost", result.lostRecords());
         settings.expectedItems().ifPresent(n -> line.put("expectedItems", n));

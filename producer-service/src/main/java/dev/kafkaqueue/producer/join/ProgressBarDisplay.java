@@ -1,8 +1,8 @@
 package dev.kafkaqueue.producer.join;
 
-import dev.kafkaqueue.queue.Join;
-import dev.kafkaqueue.queue.LagSnapshot;
-import dev.kafkaqueue.queue.PartitionLag;
+import dev.kafkaqueue.internal.lag.Join;
+import dev.kafkaqueue.internal.lag.LagSnapshot;
+import dev.kafkaqueue.internal.lag.PartitionLag;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;

@@ -1,10 +1,10 @@
 package dev.kafkaqueue.producer.join;
 
-import static dev.kafkaqueue.queue.Words.plural;
+import static dev.kafkaqueue.internal.Words.plural;
 
-import dev.kafkaqueue.queue.Join;
-import dev.kafkaqueue.queue.LagSnapshot;
-import dev.kafkaqueue.queue.Settings;
+import dev.kafkaqueue.internal.lag.Join;
+import dev.kafkaqueue.internal.lag.LagSnapshot;
+import dev.kafkaqueue.cli.Settings;
 import java.util.OptionalLong;
 
 /** Why a join ended, in one sentence: the text line's verdict and the JSON result's {@code reason}. */

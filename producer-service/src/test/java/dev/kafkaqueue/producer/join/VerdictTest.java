@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kafkaqueue.queue.ClientConfig;
-import dev.kafkaqueue.queue.ExitCode;
-import dev.kafkaqueue.queue.Join;
-import dev.kafkaqueue.queue.LagSnapshot;
-import dev.kafkaqueue.queue.PartitionLag;
-import dev.kafkaqueue.queue.QueueAddress;
+import dev.kafkaqueue.internal.ClientConfig;
+import dev.kafkaqueue.cli.ExitCode;
+import dev.kafkaqueue.internal.lag.Join;
+import dev.kafkaqueue.internal.lag.LagSnapshot;
+import dev.kafkaqueue.internal.lag.PartitionLag;
+import dev.kafkaqueue.cli.QueueAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

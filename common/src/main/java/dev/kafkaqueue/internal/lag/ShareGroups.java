@@ -1,0 +1,58 @@
+package dev.kafkaqueue.internal.lag;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The share-group configs a queue relies on, read and set with the Admin client on the GROUP resource. */
+public final class ShareGroups {
+
+    /** Where a share group starts on a partition it has no state for; Kafka's default is {@code latest}. */
+    public static final String AUTO_OFFSET_RESET = "share.auto.offset.reset";
+    /** How many times a record is delivered before the broker archives it; Kafka's default is 5. */
+    public static final String DELIVERY_COUNT_LIMIT = "share.delivery.count.limit";
+    /** Kafka's default for {@link #DELIVERY_COUNT_LIMIT}, used when the group's config cannot be read. */
+    public static final int DEFAULT_DELIVERY_COUNT_LIMIT = 5;
+
+    private static final Logger log = LoggerFactory.getLogger(ShareGroups.class);
+
+    private ShareGroups() {
+    }
+
+    /**
+     * Sets {@code share.auto.offset.reset=earliest} on the group. A share group starts at the latest offset by
+     * default, so one created after the items were put would get none of them; a queue starts at its first item.
+     * Call before the group's first poll. Needs ALTER_CONFIGS on the group.
+     */
+    public static void startAtEarliest(Admin admin, String group, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                        new ConfigEntry(AUTO_OFFSET_RESET, "earliest"), AlterConfigOp.OpType.SET))))
+                .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        log.info("Share group {}: {}=earliest", group, AUTO_OFFSET_RESET);
+    }
+
+    /** The group's {@code share.delivery.count.limit}, or Kafka's default when the broker does not say. */
+    public static int deliveryCountLimit(Admin admin, String group, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        Config config = admin.describeConfigs(List.of(resource)).all()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(resource);
+        ConfigEntry entry = config == null ? null : config.get(DELIVERY_COUNT_LIMIT);
+        if (entry == null || entry.value() == null) {
+            return DEFAULT_DELIVERY_COUNT_LIMIT;
+        }
+        return Integer.parseInt(entry.value());
+    }
+}
