@@ -186,6 +186,7 @@ public final class KafkaQueue<T> implements AutoCloseable {
     private final StopSignal putsStop = new StopSignal();
     private final StopSignal closeStop = new StopSignal();
     private final Object lifecycle = new Object();
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private volatile State state = State.OPEN;
     private volatile boolean dropped;
     private volatile Putter putter;
@@ -539,18 +540,37 @@ public final class KafkaQueue<T> implements AutoCloseable {
      * Closes the queue: the graceful stop of a SIGTERM. Puts, gets and joins waiting in other threads wake with
      * {@link QueueShutDown}; {@code process()} lets the items in hand finish, commits them and returns; the queue
      * flushes what it sent, commits what was done, leaves the group and closes its clients. Items got and not done are
-     * not waited for: their offsets stay uncommitted, and they are delivered again. Calling it again does nothing.
+     * not waited for: their offsets stay uncommitted, and they are delivered again. Calling it again, from any thread,
+     * waits for the first close to finish.
      */
     @Override
     public void close() {
         synchronized (lifecycle) {
             if (state == State.CLOSED) {
+                awaitClosed();
                 return;
             }
             state = State.CLOSED;
             putsStop.stop();
             closeStop.stop();
         }
+        try {
+            closeClients();
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    /** A second close waits for the first: once it returns, everything put was flushed. */
+    private void awaitClosed() {
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeClients() {
         Engine<T> run = engine;
         if (run != null) {
             run.close();

@@ -97,7 +97,10 @@ final class Put {
         this.out = out;
     }
 
-    /** Puts the run, closes the queue (flushing what was sent), and returns the exit code; the report is printed. */
+    /**
+     * Puts the run and returns the exit code; the report is printed once every put is acknowledged. A run that ended
+     * early closes the queue (on a signal, the signal's thread closes it already; this waits for that).
+     */
     int run(Target queue) throws InterruptedException {
         Ending ending;
         try {
@@ -112,7 +115,9 @@ final class Put {
             failure = e;
             ending = isFenced(e) ? Ending.FENCED : Ending.SEND_FAILED;
         }
-        queue.close(); // join's snapshots and the report mean nothing until every send is acknowledged
+        if (ending != Ending.ALL_PUT) {
+            queue.close(); // flushes what was sent: the report means nothing until every send is acknowledged
+        }
         items.finish();
         return report(ending, queue.acknowledged());
     }

@@ -50,21 +50,19 @@ final class QueueProducer {
         KafkaQueue<JsonNode> queue = settings.builder(groupType).meterRegistry(metrics.registry()).listener(output)
                 .open();
         warnIfPartitionsDiffer(queue.partitions());
-        int putResult;
-        try {
-            putResult = GracefulShutdown.run(() -> {
+        try (queue) {
+            int putResult = GracefulShutdown.run(() -> {
                 stop.stop();
                 metrics.unhealthy();
                 queue.close();
             }, GRACE, () -> new Put(settings, output, items, stop, System.out).run(Put.Target.of(queue)));
-        } finally {
-            queue.close();
             reportBackpressure();
+            if (putResult != ExitCode.OK || settings.afterPut() != ProducerSettings.AfterPut.JOIN) {
+                return putResult;
+            }
+            // The queue stays open while join waits: its meters (and its producer's) are still scraped.
+            return GracefulShutdown.run(stop::stop, GRACE, () -> join(queue.acknowledged()));
         }
-        if (putResult != ExitCode.OK || settings.afterPut() != ProducerSettings.AfterPut.JOIN) {
-            return putResult;
-        }
-        return GracefulShutdown.run(stop::stop, GRACE, () -> join(queue.acknowledged()));
     }
 
     /** {@code --join}: the standalone join's runner, expecting the items this run put. */
@@ -85,7 +83,7 @@ final class QueueProducer {
             var seconds = metrics.registry().find("queue.backpressure.wait.seconds").functionCounter();
             long times = waits == null ? 0 : (long) waits.count();
             log.info("Backpressure: waited {}, {} ms in all (maxsize {})", Words.plural(times, "time"),
-                    seconds == null ? 0 : Math.round(seconds.count() * 1000), settings.pacing().maxsize());
+                    seconds == null ? 0 : (long) Math.floor(seconds.count() * 1000), settings.pacing().maxsize());
         }
     }
 

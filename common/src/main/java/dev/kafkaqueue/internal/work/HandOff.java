@@ -187,13 +187,24 @@ final class HandOff implements Dispatcher {
             }
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() - deadline < 0 && wanted.stream().anyMatch(p -> p.inHand.get() > 0)) {
+        // Once the queue is closed, getters' tasks are not waited for: they are delivered again.
+        while (!stoppedNow() && System.nanoTime() - deadline < 0
+                && wanted.stream().anyMatch(p -> p.inHand.get() > 0)) {
             try {
                 TimeUnit.MILLISECONDS.sleep(5); // rebalances are rare; no condition to signal per record
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    private boolean stoppedNow() {
+        lock.lock();
+        try {
+            return closedNow != null;
+        } finally {
+            lock.unlock();
         }
     }
 
