@@ -51,9 +51,9 @@ class ReadmeExampleIT {
         List<String> done = new ArrayList<>();
         for (ServiceProcess worker : workers) {
             assertThat(worker.awaitExit(EXIT_TIMEOUT)).as(worker.output()).isZero();
-            assertThat(worker.stdout()).as("the pills end every worker").last()
+            assertThat(worker.lines()).as("the pills end every worker").last()
                     .extracting(ServiceProcess.Line::text).isEqualTo("no more jobs");
-            for (ServiceProcess.Line line : worker.stdout()) {
+            for (ServiceProcess.Line line : worker.lines()) {
                 Matcher m = WORKING.matcher(line.text());
                 if (m.matches()) {
                     done.add(m.group(1));
