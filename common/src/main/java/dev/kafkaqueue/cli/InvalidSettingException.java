@@ -6,6 +6,8 @@ package dev.kafkaqueue.cli;
  */
 public final class InvalidSettingException extends IllegalArgumentException {
 
+    private static final long serialVersionUID = 1L;
+
     /** @param message names the flag or key, the value and what is allowed */
     public InvalidSettingException(String message) {
         super(message);

@@ -157,11 +157,13 @@ final class ConsumerCommand implements Callable<Integer> {
             if (opened == null) {
                 return ExitCode.OK; // a signal ended the wait before there was anything to consume
             }
-            try (KafkaQueue<JsonNode> q = opened) {
+            try {
                 return GracefulShutdown.run(() -> {
                     metrics.unhealthy();
-                    q.close();
-                }, Duration.ofSeconds(20), () -> consume(q, work, settings, items, metrics));
+                    opened.close(); // process() finishes the items in hand, commits them and returns
+                }, Duration.ofSeconds(20), () -> consume(opened, work, settings, items, metrics));
+            } finally {
+                opened.close();
             }
         }
     }

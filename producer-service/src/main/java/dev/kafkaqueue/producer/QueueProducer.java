@@ -50,7 +50,7 @@ final class QueueProducer {
         KafkaQueue<JsonNode> queue = settings.builder(groupType).meterRegistry(metrics.registry()).listener(output)
                 .open();
         warnIfPartitionsDiffer(queue.partitions());
-        try (queue) {
+        try {
             int putResult = GracefulShutdown.run(() -> {
                 stop.stop();
                 metrics.unhealthy();
@@ -62,6 +62,8 @@ final class QueueProducer {
             }
             // The queue stays open while join waits: its meters (and its producer's) are still scraped.
             return GracefulShutdown.run(stop::stop, GRACE, () -> join(queue.acknowledged()));
+        } finally {
+            queue.close();
         }
     }
 

@@ -78,7 +78,7 @@ final class Timestamps {
             if (date.getYear() < 0 || date.getYear() > 9999) {
                 return null;
             }
-            int minuteOfDay = (int) Math.floorMod(epochMinute, 1_440);
+            int minuteOfDay = Math.floorMod(epochMinute, 1_440);
             byte[] text = new byte[MINUTE_LENGTH];
             int i = putDigits(text, 0, date.getYear(), 4);
             text[i++] = '-';

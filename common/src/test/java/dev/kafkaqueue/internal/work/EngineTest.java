@@ -280,7 +280,7 @@ class EngineTest {
             records.add(item(i));
         }
         records.add(pill());
-        givenRecords(records.toArray(ConsumerRecord[]::new));
+        givenRecords(records);
         java.util.SplittableRandom random = new java.util.SplittableRandom(7);
         Work jittery = item -> {
             TimeUnit.MICROSECONDS.sleep(random.split().nextInt(3_000));
@@ -329,9 +329,17 @@ class EngineTest {
     /** Assigns partition 0 at the first poll and hands all records to it. */
     @SafeVarargs
     private void givenRecords(ConsumerRecord<byte[], byte[]>... records) {
+        List<ConsumerRecord<byte[], byte[]>> all = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            all.add(record);
+        }
+        givenRecords(all);
+    }
+
+    private void givenRecords(List<ConsumerRecord<byte[], byte[]>> records) {
         kafka.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
         kafka.updateBeginningOffsets(new HashMap<>(Map.of(P0, 0L)));
-        kafka.updateEndOffsets(new HashMap<>(Map.of(P0, (long) records.length)));
+        kafka.updateEndOffsets(new HashMap<>(Map.of(P0, (long) records.size())));
         kafka.schedulePollTask(() -> {
             kafka.rebalance(List.of(P0));
             for (ConsumerRecord<byte[], byte[]> record : records) {
