@@ -93,7 +93,7 @@ public final class Join {
 
     /**
      * This join, not done while the topic holds fewer than {@code records} records ({@link LagSnapshot#records()}):
-     * a {@code --count} that the log does not reach yet is not "all items done". 0 checks nothing.
+     * a count of items put that the log does not reach yet is not "all items done". 0 checks nothing.
      */
     public Join atLeastRecords(long records) {
         return new Join(reader, interval, condition, records);

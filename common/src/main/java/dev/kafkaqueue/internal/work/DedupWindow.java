@@ -17,10 +17,10 @@ import java.util.Optional;
  * {@code capacity} applied items, forgetting the oldest first. Memory is O(capacity), whatever the stream's length.
  *
  * <p>What the window catches: every redelivery after a crash or a rebalance (at most the uncommitted items, one
- * commit interval's worth), and a producer re-run with the same {@code --run-id} whose items were applied within the
+ * commit interval's worth), and a producer run again with the same run id whose items were applied within the
  * last {@code capacity} items. An item applied longer ago than that is applied again.
  *
- * <p>With a file ({@code --applied-log}) the window survives restarts. A key is written through to the file as its
+ * <p>With a file (the applied log) the window survives restarts. A key is written through to the file as its
  * item is applied, before the item's offset can be committed, so an item applied just before a crash is recognised
  * when it is delivered again. That is one small write per item: the price of the guarantee. When the file holds twice
  * the window, it is rewritten with the window alone (write, then atomic rename): its size stays O(capacity), and a

@@ -127,8 +127,8 @@ final class RunClosure {
 
     /**
      * An item read from the partition at {@code offset}: its run is current, and the partition is open again if the
-     * item comes after the pill that closed it. An earlier item handled after the pill (with {@code --ordering key} or
-     * {@code unordered}) does not reopen it. Item after item of one run, with no partition closed, nothing changes:
+     * item comes after the pill that closed it. An earlier item handled after the pill (with ordering {@code KEY} or
+     * {@code UNORDERED}) does not reopen it. Item after item of one run, with no partition closed, nothing changes:
      * that case takes no lock.
      */
     void item(TopicPartition tp, QueueMessage.Item item, long offset) {
@@ -192,7 +192,7 @@ final class RunClosure {
     }
 
     /**
-     * True when every given partition was closed by a pill this consumer read (for {@code --commit none}, and for
+     * True when every given partition was closed by a pill this consumer read (for commit mode {@code NONE}, and for
      * getters, whose partitions are drained once the pill is taken).
      */
     synchronized boolean closedLocally(Collection<TopicPartition> partitions) {

@@ -128,7 +128,7 @@ final class WorkPool implements Dispatcher {
         return stopping;
     }
 
-    /** The most lanes worked at the same time so far: how much of {@code --concurrency} the run used. */
+    /** The most lanes worked at the same time so far: how much of the concurrency the run used. */
     int mostBusy() {
         lock.lock();
         try {

@@ -1,0 +1,2 @@
+/** The producer side: {@link dev.kafkaqueue.internal.put.Putter} and the backpressure gate of {@code maxsize}. Internal. */
+package dev.kafkaqueue.internal.put;
