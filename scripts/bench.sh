@@ -109,6 +109,7 @@ fi
 kafka_libs
 CP="$KAFKA_LIBS/*"
 javac -d "$OUT/classes" -cp "$CP" "$H/Probe.java"
+javac -d "$OUT/classes" -cp consumer-service/target/consumer-service.jar "$H/QueueLoop.java"
 probe() { java -Xmx256m -cp "$OUT/classes:$CP" Probe "$@"; }
 kafka_tool() { local tool=$1; shift; java -cp "$CP" "org.apache.kafka.tools.$tool" "$@"; }
 
@@ -154,6 +155,11 @@ queue_consumer() { # NAME LABELS TOPIC GROUP [more flags]
   local name=$1 labels=$2 topic=$3 group=$4; shift 4
   timed "$name" "$labels" java "$(gclog "$name")" -jar consumer-service/target/consumer-service.jar \
     --bootstrap-servers "$BOOTSTRAP" --topic "$topic" --group "$group" --work-ms "${WORK_MS:-0}" --item-log summary "$@"
+}
+# The library's own put and get loops (scripts/bench-helpers/QueueLoop.java), on the consumer's jar's class path.
+library_loop() { # NAME LABELS MODE TOPIC GROUP COUNT
+  timed "$1" "$2" java "$(gclog "$1")" -cp "$OUT/classes:consumer-service/target/consumer-service.jar" QueueLoop \
+    "$3" "$BOOTSTRAP" "$4" "$5" "$6"
 }
 kafka_producer() { # NAME LABELS TOPIC COUNT RECORD_SIZE
   timed "$1" "$2" java "$(gclog "$1")" -cp "$CP" org.apache.kafka.tools.ProducerPerformance \
@@ -201,19 +207,22 @@ SIZE=$(probe record-size "$BOOTSTRAP" "$wt")
 must kafka_producer warm-up-produce-kafka '"step":"warm-up"' "$wt" "$N" "$SIZE"
 must kafka_consumer warm-up-consume '"step":"warm-up"' "$wt" "$PREFIX-warm-up" $(( 2 * N + 1 ))
 for run in $(seq 1 "$R"); do
-  qt=$PREFIX-q$run kt=$PREFIX-k$run
-  # Both topics exist before either timed run: Kafka's tool cannot create one itself (only the broker's
-  # auto-create can), so the producer's own topic creation stays out of the comparison on both sides.
+  qt=$PREFIX-q$run kt=$PREFIX-k$run lt=$PREFIX-l$run
+  # Every topic exists before the timed runs: Kafka's tool cannot create one itself (only the broker's
+  # auto-create can), so the producer's own topic creation stays out of the comparison on every side.
   probe create-topic "$BOOTSTRAP" "$kt" 1
   probe create-topic "$BOOTSTRAP" "$qt" 1
+  probe create-topic "$BOOTSTRAP" "$lt" 1
   produce_queue() { must queue_producer "produce-queue-$run" "$(lab step=produce side=queue n="$N" run="$run")" "$qt" 1 "$N"; }
   produce_kafka() { must kafka_producer "produce-kafka-$run" "$(lab step=produce side=kafka n="$N" run="$run")" "$kt" "$N" "$SIZE"; }
-  if (( run % 2 == 1 )); then produce_queue; produce_kafka; else produce_kafka; produce_queue; fi
+  produce_library() { must library_loop "produce-library-$run" "$(lab step=produce side=library n="$N" run="$run")" put "$lt" "$PREFIX-nobody" "$N"; }
+  if (( run % 2 == 1 )); then produce_queue; produce_kafka; produce_library; else produce_library; produce_kafka; produce_queue; fi
   say "run $run: produced $N records each side (record ${SIZE} bytes, key + value)"
   consume_queue() { must queue_consumer "consume-queue-$run" "$(lab step=consume side=queue n="$N" run="$run")" "$qt" "$PREFIX-cq$run"; }
   consume_kafka() { must kafka_consumer "consume-kafka-$run" "$(lab step=consume side=kafka n="$N" run="$run")" "$qt" "$PREFIX-ck$run" $(( N + 1 )); }
-  if (( run % 2 == 1 )); then consume_queue; consume_kafka; else consume_kafka; consume_queue; fi
-  say "run $run: consumed the queue's topic with both consumers"
+  consume_library() { must library_loop "consume-library-$run" "$(lab step=consume side=library n="$N" run="$run")" get "$qt" "$PREFIX-cl$run" "$N"; }
+  if (( run % 2 == 1 )); then consume_queue; consume_kafka; consume_library; else consume_library; consume_kafka; consume_queue; fi
+  say "run $run: consumed the queue's topic with the three consumers"
 done
 fi
 

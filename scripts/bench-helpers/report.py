@@ -79,6 +79,14 @@ def e2e(out):
 def summarize(runs, args):
     s = {}
     for step in ("produce", "consume"):
+        lib, k = pick(runs, step=step, side="library"), pick(runs, step=step, side="kafka")
+        ml, mk = median(r["seconds"] for r in lib), median(r["seconds"] for r in k)
+        by_run = {r["run"]: r["seconds"] for r in k}
+        pairs = [ratio(r["seconds"], by_run[r["run"]]) for r in lib if r["run"] in by_run]
+        s["library_" + step] = {"library_s": ml, "kafka_s": mk, "ratio": ratio(ml, mk), "pair_ratios": pairs,
+                                "pair_ratio_median": median(pairs), "library_runs": [r["seconds"] for r in lib],
+                                "library_rss_mb": max((r["rss_mb"] or 0 for r in lib), default=None)}
+    for step in ("produce", "consume"):
         q, k = pick(runs, step=step, side="queue"), pick(runs, step=step, side="kafka")
         mq, mk = median(r["seconds"] for r in q), median(r["seconds"] for r in k)
         n = q[0]["n"] if q else None
@@ -182,12 +190,18 @@ def markdown(s, meta):
              f'| `producer-service` {fmt(p["queue_s"])} s ({fmt(p["queue_rate"], 0)}/s) | **{fmt(p["ratio"])}** |',
              f'| consume (batched commits, `--work-ms 0`) | `ConsumerPerformance` {fmt(c["kafka_s"])} s '
              f'({fmt(c["kafka_rate"], 0)}/s) | `consumer-service` {fmt(c["queue_s"])} s ({fmt(c["queue_rate"], 0)}/s) '
-             f'| **{fmt(c["ratio"])}** |', "",
+             f'| **{fmt(c["ratio"])}** |',
+             f'| the library\'s put loop (`putAsync`, then `shutdown()`) | `ProducerPerformance` | `QueueLoop put` '
+             f'{fmt(s["library_produce"]["library_s"])} s | **{fmt(s["library_produce"]["ratio"])}** |',
+             f'| the library\'s get loop (`get().taskDone()`) | `ConsumerPerformance` | `QueueLoop get` '
+             f'{fmt(s["library_consume"]["library_s"])} s | **{fmt(s["library_consume"]["ratio"])}** |', "",
              f'{p["n"]:,} records on one partition. Every run (s): produce queue {p["queue_runs"]}, Kafka {p["kafka_runs"]}; '
              f'consume queue {c["queue_runs"]}, Kafka {c["kafka_runs"]}. '
              f'Each pair\'s ratio: produce {p["pair_ratios"]} (median {fmt(p["pair_ratio_median"])}), '
              f'consume {c["pair_ratios"]} (median {fmt(c["pair_ratio_median"])}); the table\'s ratio is the ratio '
-             "of the medians.", "",
+             "of the medians. The library's loops, every run (s): put "
+             f'{s["library_produce"]["library_runs"]} (pairs {s["library_produce"]["pair_ratios"]}), get '
+             f'{s["library_consume"]["library_runs"]} (pairs {s["library_consume"]["pair_ratios"]}).', "",
              "Peak memory of the consumers (largest over the runs): "
              f'`consumer-service` RSS {fmt(c["queue_rss_mb"], 0)} MB, heap {fmt(c["queue_heap_peak_mb"], 0)} MB; '
              f'`ConsumerPerformance` RSS {fmt(c["kafka_rss_mb"], 0)} MB, heap {fmt(c["kafka_heap_peak_mb"], 0)} MB '
