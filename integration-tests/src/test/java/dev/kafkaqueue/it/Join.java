@@ -39,7 +39,7 @@ final class Join {
      * The {@code "event":"result"} line of {@code join --json}.
      *
      * @param outcome  {@code DONE}, {@code TIMEOUT} or {@code LOST_WORK}
-     * @param exitCode the exit code join announced, one of {@code dev.kafkaqueue.queue.ExitCode}'s
+     * @param exitCode the exit code join announced, one of {@code dev.kafkaqueue.cli.ExitCode}'s
      * @param lag      the last snapshot's total lag, or null when join took none
      * @param lost     records deleted by retention before they were processed
      * @param json     the whole line, for fields this record does not name

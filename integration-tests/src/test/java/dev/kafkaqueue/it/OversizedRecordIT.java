@@ -4,6 +4,7 @@ import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kafkaqueue.internal.codec.UnreadableRecordException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -96,7 +97,7 @@ class OversizedRecordIT {
                 .contains("RecordTooLargeException", "raise max.message.bytes of topic " + deadLetterTopic);
         assertThat(copy.sourceTopic()).isEqualTo(queue.topic());
         assertThat(copy.source()).isEqualTo(new DeadLetterTopic.Source(sent.partition(), sent.offset()));
-        assertThat(copy.errorClass()).isEqualTo("dev.kafkaqueue.queue.UnreadableRecordException");
+        assertThat(copy.errorClass()).isEqualTo(UnreadableRecordException.class.getName());
 
         assertThat(consumer.stderr()).as("the warning says what to change")
                 .anyMatch(l -> l.text().contains("wrote a truncated copy")

@@ -130,7 +130,9 @@ final class Put {
                 return Ending.SIGNAL;
             }
             if (!interval.isZero()) {
-                queue.flush(); // never hold a transaction open across a wait: consumers could not see its items
+                if (transactional) {
+                    queue.flush(); // never hold a transaction open across a wait: consumers could not see its items
+                }
                 if (stop.sleep(interval)) {
                     return Ending.SIGNAL;
                 }

@@ -54,6 +54,9 @@ interface Backend {
     /** Sends whatever is finished, and waits for the broker's answer: before a closure check, and at the end. */
     void commitNow();
 
+    /** The last commit before the member leaves the group: made even when a rebalance under way defers it. */
+    void commitBeforeLeaving();
+
     /**
      * The loop is over: lets the tasks in hand finish, however long they take, while the member keeps its membership,
      * and sends what finishes. SIGTERM's grace period bounds it.

@@ -175,6 +175,25 @@ final class ConsumerGroupBackend implements Backend {
     }
 
     /**
+     * The last commit, before the member leaves: a commit that a rebalance under way deferred is made again once a
+     * poll (every partition paused) has finished the rebalance, whose revoke commits too. Bounded by the blocking
+     * limit. Without it, a member that stops while another joins leaves its last items to be done again.
+     */
+    @Override
+    public void commitBeforeLeaving() {
+        if (!options.commit().mode().commits()) {
+            return;
+        }
+        long deadline = System.nanoTime() + options.blockingLimit().toNanos();
+        taskDone.commitNow();
+        while (taskDone.uncommitted() && System.nanoTime() - deadline < 0) {
+            kafka.pause(kafka.assignment());
+            wakeups.poll(kafka, Engine.BUSY_POLL_TIMEOUT);
+            taskDone.commitNow();
+        }
+    }
+
+    /**
      * Lets the items in hand finish, however long they take, while the member keeps polling (every partition paused)
      * so that it is not evicted meanwhile; commits as they finish.
      */

@@ -360,7 +360,7 @@ public final class Engine<T> implements AutoCloseable {
                 ending = loop();
             } finally {
                 backend.finishInHand(dispatcher);
-                backend.commitNow(); // whatever ended the loop, what was finished is done
+                backend.commitBeforeLeaving(); // whatever ended the loop, what was finished is done
             }
             failure = dispatcher.failure();
             if (failure != null) {

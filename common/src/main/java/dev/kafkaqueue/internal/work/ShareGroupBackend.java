@@ -218,6 +218,11 @@ final class ShareGroupBackend implements Backend {
         commit();
     }
 
+    @Override
+    public void commitBeforeLeaving() {
+        commitNow();
+    }
+
     /**
      * Lets the task in hand finish, acknowledges it, releases the batch's tasks no one started (another member
      * takes them at once, without waiting for the acquisition lock to expire), and commits.

@@ -83,6 +83,7 @@ final class TaskDone {
             // Already committed: only a move past it (a transaction marker, a finished record) is worth a commit.
             partition.committable = committed.offset();
             partition.requested = committed.offset();
+            partition.committed = committed.offset();
         }
         partitions.put(tp, partition);
     }
@@ -156,6 +157,20 @@ final class TaskDone {
     boolean drained(TopicPartition tp, HandOff handOff) {
         PartitionProgress partition = partitions.get(tp);
         return partition == null || handOff.queuedItems(partition) == 0;
+    }
+
+    /**
+     * True when a partition has finished records whose commit has not been acknowledged yet: a commit the group's
+     * rebalance deferred, or one still to be made.
+     */
+    boolean uncommitted() {
+        for (PartitionProgress partition : partitions.values()) {
+            partition.advance();
+            if (partition.committable >= 0 && partition.committable > partition.committed) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when no fetched record is unfinished (finished ones not yet moved past count as unfinished). */
