@@ -95,10 +95,11 @@ final class Commits implements TaskDone.Committer {
     }
 
     @Override
-    public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable failed) {
+    public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable succeeded, Runnable failed) {
         kafka.commitAsync(offsets, (done, error) -> {
             if (error == null) {
                 committed.increment();
+                succeeded.run();
             } else {
                 log.warn("Commit of {} failed, will retry with the next one: {}", offsets.keySet(), error.toString());
                 failed.run();

@@ -37,8 +37,8 @@ final class TaskDone {
         /** Commits and waits; false when the commit failed in a way the next commit can mend. */
         boolean commitSync(Map<TopicPartition, OffsetAndMetadata> offsets);
 
-        /** Commits without waiting; a failure is reported through {@code failed}. */
-        void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable failed);
+        /** Commits without waiting; the broker's answer is reported through {@code succeeded} or {@code failed}. */
+        void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable succeeded, Runnable failed);
     }
 
     private final CommitMode mode;
@@ -210,7 +210,8 @@ final class TaskDone {
                     Map<TopicPartition, OffsetAndMetadata> offsets = advanceAll();
                     if (!offsets.isEmpty()) {
                         beforeCommit.run();
-                        committer.commitAsync(offsets, () -> offsets.keySet().forEach(this::resend));
+                        committer.commitAsync(offsets, () -> committed(offsets),
+                                () -> offsets.keySet().forEach(this::resend));
                         asyncPending = true;
                     }
                 }
@@ -320,9 +321,14 @@ final class TaskDone {
             return;
         }
         asyncPending = false; // a synchronous commit completes the asynchronous ones sent before it
+        committed(offsets);
+    }
+
+    /** The broker accepted these offsets: the partitions' committed offsets move there (never back). */
+    private void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
         offsets.forEach((tp, offset) -> {
             PartitionProgress partition = partitions.get(tp);
-            if (partition != null) {
+            if (partition != null && offset.offset() > partition.committed) {
                 partition.committed = offset.offset();
             }
         });

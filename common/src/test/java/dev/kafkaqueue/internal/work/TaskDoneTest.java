@@ -30,7 +30,8 @@ class TaskDoneTest {
         }
 
         @Override
-        public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable failed) {
+        public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable succeeded,
+                                Runnable failed) {
             commits.add(Map.copyOf(offsets));
         }
     };

@@ -31,7 +31,8 @@ class ThrottleTest {
         }
 
         @Override
-        public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable failed) {
+        public void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable succeeded,
+                                Runnable failed) {
         }
     }, () -> { });
     private final Throttle throttle = new Throttle(MAX_RECORDS, Long.MAX_VALUE, Duration.ofMillis(20));
