@@ -82,9 +82,17 @@ final class QueueProducer {
             register(gate);
             Put put = new Put(settings, gate, putCounter, stop, System.out);
             int putResult;
-            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(settings))) {
+            Map<String, Object> props = producerProperties(settings);
+            Duration deliveryTimeout = Duration.ofMillis(
+                    Long.parseLong(String.valueOf(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG))));
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
                 metrics.bind(producer);
-                putResult = put.run(producer);
+                ReplicaWatch replicas = ReplicaWatch.start(admin, settings.queue().topic(), deliveryTimeout);
+                try {
+                    putResult = put.run(producer);
+                } finally {
+                    replicas.close();
+                }
             }
             if (putResult != ExitCode.OK || settings.afterPut() != ProducerSettings.AfterPut.JOIN) {
                 return putResult;
@@ -125,6 +133,10 @@ final class QueueProducer {
         ClientConfig.putOwned(props, ProducerConfig.ACKS_CONFIG, "all");
         // Retries never duplicate or reorder a partition's records.
         ClientConfig.putOwned(props, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // A put waiting for in-sync replicas (NOT_ENOUGH_REPLICAS: too many brokers down) is retried as long as the
+        // producer waits for anything else (--timeout), and never for less than Kafka's default of 120 s.
+        props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                (int) Math.min(Integer.MAX_VALUE, Math.max(120_000, settings.pacing().timeout().toMillis())));
         ClientConfig.putOwned(props, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         ClientConfig.putOwned(props, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         settings.run().transactionalId().ifPresent(id -> props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id));
