@@ -22,7 +22,7 @@
 #   - create-topic, the producer, every consumer and join exited 0, and join printed its done line for all items;
 #   - Kafka's own tool shows LAG 0 on every partition: kafka-consumer-groups.sh --describe, or ShareGroupCommand
 #     --describe with --group-type share;
-#   - the queue's topic and the internal topics have replication factor 3 and min.insync.replicas 2.
+#   - every topic (the queue's, its dead-letter topic, Kafka's own) has replication factor 3, min.insync.replicas 2.
 # It prints what it did (t=seconds since up) and what it found, and exits 0 when everything held, 1 when something did
 # not (saying what), 2 for bad flags. Everything is removed at the end (`down -v`); the run's files (each container's
 # output) are kept when it failed or with --keep.
@@ -45,13 +45,13 @@ Flags:
   --stay-down N          after the kills: 0 (default), 1 broker killed for good, or 2 (one restarted after
                          --down-seconds, the other down for good)
   --group-type TYPE      consumer (default) or share
-  --count N              items the producer puts (default 6000; --smoke 800)
+  --count N              items the producer puts (default 6000; --smoke 1000)
   --interval-ms MS       producer pause before each put (default 50; --smoke 100)
   --maxsize M            producer's bound on unfinished items (default 50)
   --work-ms MS           consumers' simulated work per item (default 20)
   --consumers N          consumer containers (default 3)
   --partitions P         partitions of the topic (default 3)
-  --smoke                the CI run: --kills 1 --stay-down 2 --count 800 --interval-ms 100
+  --smoke                the CI run: --kills 1 --stay-down 2 --count 1000 --interval-ms 100
   --keep                 keep the run's files (containers' output, the oracle's inputs)
 FLAGS
 }
@@ -90,7 +90,7 @@ while [ $# -gt 0 ]; do
 done
 if [ "$SMOKE" = 1 ]; then
   # Paced so that the puts still run when the second broker dies, about a minute and a half after the first put.
-  KILLS=${KILLS:-1} STAY_DOWN=${STAY_DOWN:-2} COUNT=${COUNT:-800} INTERVAL_MS=${INTERVAL_MS:-100}
+  KILLS=${KILLS:-1} STAY_DOWN=${STAY_DOWN:-2} COUNT=${COUNT:-1000} INTERVAL_MS=${INTERVAL_MS:-100}
 fi
 # At most 20 puts a second: 6000 items keep the producer busy for 5 minutes or more, enough for 5 kills.
 KILLS=${KILLS:-5} STAY_DOWN=${STAY_DOWN:-0} COUNT=${COUNT:-6000} INTERVAL_MS=${INTERVAL_MS:-50}
@@ -196,10 +196,10 @@ coordinator() { # the node id of the group's coordinator, from the group tool's 
   group_tool --describe --state | awk -v g="$GROUP" '$1 == g { for (i = 2; i <= NF; i++) if ($i ~ /^\([0-9]+\)$/) {
     gsub(/[()]/, "", $i); print $i; exit } }'
 }
-roles() { # NODE COORDINATOR: what the node leads now, in words
+roles() { # NODE [COORDINATOR]: what the node leads now, in words
   local led
   led=$(awk -v n="$1" -v t="$TOPIC" '$2 == n { printf "%s%s-%s", (c++ ? ", " : ""), t, $1 }' "$work/partitions")
-  echo "leader of ${led:-no partition of $TOPIC}$([ "$2" = "$1" ] && echo "; the group's coordinator")"
+  echo "leader of ${led:-no partition of $TOPIC}$([ "${2:-}" = "$1" ] && echo "; the group's coordinator")"
 }
 produced() { docker logs "$(cid producer)" 2>/dev/null | grep -c '^Produced ' || true; }
 producer_says() { docker logs "$(cid producer)" 2>&1 >/dev/null | grep -E "ReplicaWatch - $1" || true; }
@@ -268,8 +268,9 @@ say "$(t) first put acknowledged: the pipeline runs on $(for b in "${BROKERS[@]}
 kills_during_puts=0
 for k in $(seq 1 "$KILLS"); do
   partitions > "$work/partitions" || fail "kafka-topics --describe failed"
-  coord=$(coordinator || true)
+  coord="" # asked only when it is the target: each of Kafka's tools takes seconds on a busy machine
   if [ $((k % 2)) = 0 ]; then
+    coord=$(coordinator || true)
     node=$coord what="the group's coordinator"
   else
     p=$(( (k - 1) / 2 % PARTITIONS ))
@@ -300,7 +301,7 @@ if [ "$STAY_DOWN" -ge 1 ]; then
   node=$(awk '$1 == 0 { print $2 }' "$work/partitions")
   first=$(node_service "$node")
   running producer || fail "the producer finished before the stay-down faults: nothing left to put (raise --count)"
-  say "$(t) stay-down: SIGKILL to $first (node $node), $(roles "$node" "$(coordinator || true)")"
+  say "$(t) stay-down: SIGKILL to $first (node $node), $(roles "$node")"
   killed_at=$(date +%s)
   kill_broker "$first"
   wait_out "$node"
@@ -310,7 +311,7 @@ if [ "$STAY_DOWN" -ge 1 ]; then
     node2=$(awk '$1 == 0 { print $2 }' "$work/partitions")
     second=$(node_service "$node2")
     running producer || fail "the producer finished before the second broker's kill: nothing left to put (raise --count)"
-    say "$(t) stay-down: SIGKILL to $second (node $node2), $(roles "$node2" "$(coordinator || true)"): one broker left," \
+    say "$(t) stay-down: SIGKILL to $second (node $node2), $(roles "$node2"): one broker left," \
       "below min.insync.replicas 2"
     killed_at=$(date +%s)
     kill_broker "$second"
@@ -334,11 +335,16 @@ if [ "$STAY_DOWN" -ge 1 ]; then
     docker start "$(cid "$first")" > /dev/null
     restarted_at=$(date +%s)
     line_deadline=$(( restarted_at + 180 ))
-    until [ -n "$(producer_says 'Puts go on')" ]; do
+    # Said at the first check that finds enough replicas, or as the producer ends if its last puts went through
+    # between two checks.
+    until [ -n "$(producer_says 'Puts go on')" ] || ! running producer; do
       [ "$(date +%s)" -lt "$line_deadline" ] || fail "the producer did not say that puts go on within 180 s of $first's restart"
       sleep 1
     done
-    say "$(t)   $first restarted; the producer says: $(producer_says 'Puts go on' | tail -1 | sed 's/^.*ReplicaWatch - //')"
+    [ -n "$(producer_says 'Puts go on')" ] \
+      || fail "the producer ended without saying that puts go on: $(docker logs "$(cid producer)" 2>/dev/null | tail -1)"
+    say "$(t)   $first restarted $(( $(date +%s) - restarted_at )) s ago; $(( $(produced) - acked_after )) items acknowledged" \
+      "since; the producer says: $(producer_says 'Puts go on' | tail -1 | sed 's/^.*ReplicaWatch - //')"
     down_for_good=$second
   fi
   say "$(t) $down_for_good stays down until the end"
@@ -412,17 +418,17 @@ nonzero=$(awk '$2 != "0"' <<< "$lags")
 [ -z "$nonzero" ] || fail "LAG is not 0 on every partition (partition lag): $nonzero"
 say "$gtool --describe: LAG 0 on all $rows partitions of $TOPIC for group $GROUP"
 
-internal=(__consumer_offsets)
-[ "$GROUP_TYPE" = share ] && internal+=(__share_group_state)
-replication=""
-for topic in "$TOPIC" "${internal[@]}"; do
-  rf=$(topics --describe --topic "$topic" | sed -nE 's/.*ReplicationFactor: ([0-9]+).*/\1/p' | head -1)
-  min_isr=$(tool /opt/kafka/bin/kafka-configs.sh --bootstrap-server localhost:9092 --describe --all \
-              --entity-type topics --entity-name "$topic" | sed -nE 's/^ *min\.insync\.replicas=([0-9]+).*/\1/p' | head -1)
-  [ "$rf" = 3 ] && [ "$min_isr" = 2 ] || fail "$topic has replication factor ${rf:-?} and min.insync.replicas ${min_isr:-?}, expected 3 and 2"
-  replication="$replication${replication:+, }$topic"
-done
-say "replication factor 3 and min.insync.replicas 2: $replication"
+# Every topic of the cluster: the queue's, its dead-letter topic when the consumers made it, and Kafka's own.
+topics --describe | awk '$1 == "Topic:" && $3 == "TopicId:" {
+    for (i = 4; i < NF; i++) if ($i == "ReplicationFactor:") print $2, $(i + 1) }' | LC_ALL=C sort > "$work/rf"
+tool /opt/kafka/bin/kafka-configs.sh --bootstrap-server localhost:9092 --describe --all --entity-type topics \
+  | awk '/^All configs for topic / { t = $5 } /^ *min\.insync\.replicas=/ { split($1, a, "="); print t, a[2] }' \
+  | LC_ALL=C sort > "$work/min-isr"
+replication=$(LC_ALL=C join -a 1 -e '?' -o 0,1.2,2.2 "$work/rf" "$work/min-isr")
+grep -q "^$TOPIC " <<< "$replication" || fail "kafka-topics --describe does not list $TOPIC: $(cat "$work/rf")"
+wrong=$(awk '$2 != 3 || $3 != 2' <<< "$replication")
+[ -z "$wrong" ] || fail "topics without replication factor 3 and min.insync.replicas 2 (topic rf min-isr): $wrong"
+say "replication factor 3 and min.insync.replicas 2 on every topic: $(awk '{ print $1 }' <<< "$replication" | xargs)"
 
 [ "$oracle_exit" = 0 ] || fail "the oracle: $(tail -1 "$work/oracle.txt")"
 [ "$kills_during_puts" -eq "$KILLS" ] || say "only $kills_during_puts of the $KILLS kills came while the producer put items:" \
