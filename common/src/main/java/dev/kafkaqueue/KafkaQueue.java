@@ -18,6 +18,7 @@ import dev.kafkaqueue.internal.lag.PartitionTail;
 import dev.kafkaqueue.internal.lag.ShareGroups;
 import dev.kafkaqueue.internal.put.PutOptions;
 import dev.kafkaqueue.internal.put.Putter;
+import dev.kafkaqueue.internal.put.ReplicaWatch;
 import dev.kafkaqueue.internal.work.Engine;
 import dev.kafkaqueue.internal.work.QueueClosed;
 import dev.kafkaqueue.internal.work.WorkOptions;
@@ -190,6 +191,7 @@ public final class KafkaQueue<T> implements AutoCloseable {
     private volatile State state = State.OPEN;
     private volatile boolean dropped;
     private volatile Putter putter;
+    private volatile ReplicaWatch replicaWatch;
     private volatile Engine<T> engine;
     private volatile boolean processing;
 
@@ -583,6 +585,10 @@ public final class KafkaQueue<T> implements AutoCloseable {
                 log.warn("Closing the producer failed: {}", e.toString());
             }
         }
+        ReplicaWatch watch = replicaWatch;
+        if (watch != null) {
+            watch.close(); // after the last sends: when puts waited, it says whether they went on
+        }
         clientMetrics.close();
         admin.close(Duration.ofSeconds(5));
     }
@@ -728,6 +734,9 @@ public final class KafkaQueue<T> implements AutoCloseable {
                             .forEach((tp, offset) -> byPartition.put(tp.partition(), offset));
                     return byPartition;
                 }, largestRecord(), settings.listener, putsStop, registry, clientMetrics);
+                Putter created = putter;
+                replicaWatch = ReplicaWatch.start(admin, settings.topic, Putter.deliveryTimeout(putOptions()),
+                        created::sending);
             }
             return putter;
         }

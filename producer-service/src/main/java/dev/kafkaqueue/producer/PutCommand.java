@@ -59,8 +59,8 @@ final class PutCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "${env:QUEUE_TIMEOUT:-60s}",
-            description = "Longest wait for --join, and for any one backpressure wait; default ${DEFAULT-VALUE} "
-                    + "(env QUEUE_TIMEOUT).")
+            description = "Longest wait for --join, for any one backpressure wait, and for a put's acknowledgement "
+                    + "(delivery.timeout.ms, never below Kafka's 120s); default ${DEFAULT-VALUE} (env QUEUE_TIMEOUT).")
     Duration timeout;
 
     @Option(names = "--partitions", paramLabel = "P", defaultValue = "${env:QUEUE_PARTITIONS}",

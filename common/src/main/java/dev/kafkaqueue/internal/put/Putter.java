@@ -91,6 +91,8 @@ public final class Putter implements AutoCloseable {
     private final RecordCodec codec = new RecordCodec();
     private final AtomicLong nextId;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
+    /** Sends made and not yet answered (acknowledged or failed): what a wait for replicas holds up. */
+    private final java.util.concurrent.atomic.AtomicInteger unanswered = new java.util.concurrent.atomic.AtomicInteger();
     private final Transactions transactions;
     private final int largestRecord;
     private final List<Pill> pills = new ArrayList<>();
@@ -158,6 +160,7 @@ public final class Putter implements AutoCloseable {
             throw e;
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
+        unanswered.incrementAndGet();
         if (transactions == null) {
             producer.send(record, (metadata, error) -> {
                 if (error != null) {
@@ -193,6 +196,17 @@ public final class Putter implements AutoCloseable {
         } catch (Exception e) {
             throw new KafkaException("cannot read the group's progress: " + KafkaErrors.rootMessage(e), e);
         }
+    }
+
+    /** True while sends wait for the broker's answer. */
+    public boolean sending() {
+        return unanswered.get() > 0;
+    }
+
+    /** The producer's {@code delivery.timeout.ms}: how long a send is retried before it fails. */
+    public static Duration deliveryTimeout(PutOptions options) {
+        return Duration.ofMillis(Long.parseLong(String.valueOf(
+                producerProperties(options).get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG))));
     }
 
     /** Unfinished items as the gate last saw them; 0 when unbounded (nothing is counted). */
@@ -326,12 +340,14 @@ public final class Putter implements AutoCloseable {
     }
 
     private void acknowledged(long id, int partition, long offset) {
+        unanswered.decrementAndGet();
         gate.acknowledged(partition, offset);
         putCounter.increment();
         listener.put(id, partition, offset);
     }
 
     private void failed(long id, Exception error) {
+        unanswered.decrementAndGet();
         gate.failed();
         if (failure.compareAndSet(null, error)) {
             log.error("Send of item {} failed; no more items will be put: {}", id, error.toString());
@@ -369,6 +385,10 @@ public final class Putter implements AutoCloseable {
         ClientConfig.putOwned(props, ProducerConfig.ACKS_CONFIG, "all");
         // Retries never duplicate or reorder a partition's records.
         ClientConfig.putOwned(props, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // A put waiting for in-sync replicas (NOT_ENOUGH_REPLICAS: too many brokers down) is retried as long as a put
+        // may wait for room (the put timeout), and never for less than Kafka's default of 120 s.
+        props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE,
+                Math.max(120_000, options.putTimeout().map(Duration::toMillis).orElse(0L))));
         ClientConfig.putOwned(props, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         ClientConfig.putOwned(props, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
                 ByteArraySerializer.class.getName());
