@@ -75,7 +75,7 @@ final class QueueProducer {
             Topics.awaitCluster(admin, settings.queue().client().bootstrapServers(), timeout);
             return new JoinRunner(JoinSettings.afterPut(settings.queue(), settings.pacing().timeout(),
                     settings.pacing().lagInterval(), itemsPut, timeout), System.out)
-                    .run(LagReader.of(groupType, admin, tail, timeout), stop);
+                    .run(LagReader.of(groupType, admin, tail, timeout).withOldestUnfinished(tail), stop);
         }
     }
 

@@ -37,9 +37,15 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
  */
 public final class LagReader {
 
+    /** The oldest unfinished record's time is read again at most this often per partition. */
+    private static final long OLDEST_REFRESH_NANOS = Duration.ofSeconds(1).toNanos();
+
     private final Duration requestTimeout;
     private final TopicOffsets offsets;
     private final GroupProgress progress;
+    /** Reads the oldest unfinished records' times; null when snapshots leave them out. */
+    private final PartitionTail times;
+    private final Map<TopicPartition, OldestTime> oldest = new HashMap<>();
     /** The topic's partitions as the last snapshot found them: the next one checks them while it reads offsets. */
     private String partitionsTopic;
     private List<TopicPartition> partitions;
@@ -48,10 +54,15 @@ public final class LagReader {
     private CompletableFuture<GroupProgress.Membership> membershipAsked;
     private GroupProgress.Membership membership;
 
-    private LagReader(Admin admin, Duration requestTimeout, GroupProgress progress) {
+    /** The CreateTime read for a partition's oldest unfinished record at {@code offset}, and when it was read. */
+    private record OldestTime(long offset, long millis, long readAtNanos) {
+    }
+
+    private LagReader(Admin admin, Duration requestTimeout, GroupProgress progress, PartitionTail times) {
         this.requestTimeout = requestTimeout;
         this.offsets = new TopicOffsets(admin, requestTimeout);
         this.progress = progress;
+        this.times = times;
     }
 
     /**
@@ -64,7 +75,18 @@ public final class LagReader {
     public static LagReader of(GroupType type, Admin admin, PartitionTail tail, Duration requestTimeout) {
         GroupProgress progress = type == GroupType.SHARE ? new GroupProgress.ShareGroup(admin, tail)
                 : new GroupProgress.ConsumerGroup(admin);
-        return new LagReader(admin, requestTimeout, progress);
+        return new LagReader(admin, requestTimeout, progress, null);
+    }
+
+    /**
+     * This reader, with every snapshot also giving each lagging partition's oldest unfinished record's CreateTime
+     * ({@link PartitionLag#ageMillis}): lag in time. It reads one record per lagging partition, at most once a second
+     * per partition; in between, the time read last stands (an older record's, so the age shown is never too small).
+     *
+     * @param tail reads the records; borrowed, not closed
+     */
+    public LagReader withOldestUnfinished(PartitionTail tail) {
+        return new LagReader(offsets.admin(), requestTimeout, progress, tail);
     }
 
     /** A full snapshot: partitions (including ones added since the last call), progress, offsets and membership. */
@@ -118,8 +140,46 @@ public final class LagReader {
             lags.add(new PartitionLag(tp.partition(), p.committed(), start.get(tp), end.get(tp), closures.get(tp),
                     p.brokerLag()));
         }
+        if (times != null) {
+            lags = withOldest(lags, topic, end);
+        }
         GroupProgress.Membership members = membership();
         return new LagSnapshot(topic, group, true, lags, members.members(), members.state());
+    }
+
+    /** The lags, each lagging partition with its oldest unfinished record's time: read, or as read last. */
+    private List<PartitionLag> withOldest(List<PartitionLag> lags, String topic, Map<TopicPartition, Long> end) {
+        long now = System.nanoTime();
+        Map<TopicPartition, Long> toRead = new HashMap<>();
+        for (PartitionLag p : lags) {
+            TopicPartition tp = new TopicPartition(topic, p.partition());
+            OldestTime known = oldest.get(tp);
+            long from = unfinishedFrom(p);
+            if (p.lag() == 0) {
+                oldest.remove(tp);
+            } else if (known == null
+                    || (known.offset() != from && now - known.readAtNanos() >= OLDEST_REFRESH_NANOS)) {
+                toRead.put(tp, from);
+            }
+        }
+        if (!toRead.isEmpty()) {
+            times.timestamps(toRead, end).forEach((tp, millis) ->
+                    oldest.put(tp, new OldestTime(toRead.get(tp), millis, now)));
+        }
+        List<PartitionLag> timed = new ArrayList<>(lags.size());
+        for (PartitionLag p : lags) {
+            OldestTime known = p.lag() == 0 ? null : oldest.get(new TopicPartition(topic, p.partition()));
+            timed.add(known == null ? p : p.withOldestUnfinished(known.millis()));
+        }
+        return timed;
+    }
+
+    /** The first offset of a partition's unfinished records: the committed one, or end minus a share group's lag. */
+    private static long unfinishedFrom(PartitionLag p) {
+        if (p.brokerLag() != null) {
+            return Math.max(p.startOffset(), p.endOffset() - p.brokerLag());
+        }
+        return p.committed() == null ? p.startOffset() : Math.max(p.committed(), p.startOffset());
     }
 
     /** Asks for the group's membership unless an earlier question is still unanswered. */

@@ -1,6 +1,7 @@
 package dev.kafkaqueue.internal.lag;
 
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * A group's progress on one topic at one moment.
@@ -32,6 +33,18 @@ public record LagSnapshot(String topic, String group, boolean topicExists, List<
     /** Records on the topic now: end minus log start, summed over partitions (pills and markers included). */
     public long records() {
         return partitions.stream().mapToLong(p -> p.endOffset() - p.startOffset()).sum();
+    }
+
+    /** How long the oldest unfinished record of any partition has waited, when the snapshot read it. */
+    public OptionalLong oldestAgeMillis(long nowMillis) {
+        OptionalLong oldest = OptionalLong.empty();
+        for (PartitionLag p : partitions) {
+            OptionalLong age = p.ageMillis(nowMillis);
+            if (age.isPresent() && (oldest.isEmpty() || age.getAsLong() > oldest.getAsLong())) {
+                oldest = age;
+            }
+        }
+        return oldest;
     }
 
     /** Items immediate shutdowns committed past without working them, as the closures say. */

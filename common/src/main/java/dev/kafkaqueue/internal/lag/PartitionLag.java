@@ -1,6 +1,7 @@
 package dev.kafkaqueue.internal.lag;
 
 import dev.kafkaqueue.internal.codec.Closure;
+import java.util.OptionalLong;
 
 /**
  * One partition's progress for a group, computed as {@code kafka-consumer-groups --describe} (or, for a share group,
@@ -16,9 +17,17 @@ import dev.kafkaqueue.internal.codec.Closure;
  *                    acknowledged and the partition's last record is a pill
  * @param brokerLag   the lag the broker reported for a share group ({@code Admin.listShareGroupOffsets}); null for a
  *                    consumer group, whose lag is computed here, and for a share group whose lag is unknown
+ * @param oldestUnfinishedMillis the CreateTime of the oldest unfinished record (the one at the committed offset), in
+ *                    epoch milliseconds; null when nothing is unfinished, or when it was not read
  */
 public record PartitionLag(int partition, Long committed, long startOffset, long endOffset, Closure closure,
-                           Long brokerLag) {
+                           Long brokerLag, Long oldestUnfinishedMillis) {
+
+    /** A partition whose oldest unfinished record was not read. */
+    public PartitionLag(int partition, Long committed, long startOffset, long endOffset, Closure closure,
+                        Long brokerLag) {
+        this(partition, committed, startOffset, endOffset, closure, brokerLag, null);
+    }
 
     /** A consumer group's partition: its lag is computed from the offsets. */
     public PartitionLag(int partition, Long committed, long startOffset, long endOffset, Closure closure) {
@@ -56,6 +65,20 @@ public record PartitionLag(int partition, Long committed, long startOffset, long
     /** True when a poison pill closed the partition: the run that wrote it is finished here. */
     public boolean closedByPill() {
         return closure != null;
+    }
+
+    /**
+     * How long the oldest unfinished record has waited, at {@code nowMillis}: lag in time rather than in records.
+     * Empty when nothing is unfinished here, or its time was not read.
+     */
+    public OptionalLong ageMillis(long nowMillis) {
+        return oldestUnfinishedMillis == null || lag() == 0 ? OptionalLong.empty()
+                : OptionalLong.of(Math.max(0, nowMillis - oldestUnfinishedMillis));
+    }
+
+    /** This partition, with the CreateTime of its oldest unfinished record. */
+    public PartitionLag withOldestUnfinished(Long millis) {
+        return new PartitionLag(partition, committed, startOffset, endOffset, closure, brokerLag, millis);
     }
 
     /** Items an immediate shutdown committed past here without working them. */

@@ -7,6 +7,7 @@ import dev.kafkaqueue.internal.codec.UnreadableRecordException;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -16,8 +17,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads the last record of partitions with a group-less consumer ({@code assign} and {@code seek}, no commits): the
- * way a share-group member learns that a partition ends with a poison pill, which only one member received.
+ * Reads chosen records of partitions with a group-less consumer ({@code assign} and {@code seek}, no commits): the
+ * last one, the way a share-group member learns that a partition ends with a poison pill, which only one member
+ * received; and the one at an offset, for the CreateTime of a group's oldest unfinished record.
  *
  * <p>The Kafka consumer is created on first use and owned by the thread that uses this object. It reads at most the
  * last two offsets of each partition, so a transaction's commit marker after the last record does not hide it.
@@ -79,6 +81,42 @@ public final class PartitionTail implements AutoCloseable {
             }
         });
         return last;
+    }
+
+    /**
+     * The CreateTime of the first record at or after each offset, below each partition's end: the oldest unfinished
+     * record's age, where {@code from} is a group's committed offset. A partition is absent when no record came within
+     * the timeout (a range of transaction markers, say).
+     *
+     * @param from the offsets to read at
+     * @param end  log end offsets, as the caller read them
+     */
+    public Map<TopicPartition, Long> timestamps(Map<TopicPartition, Long> from, Map<TopicPartition, Long> end) {
+        Map<TopicPartition, Long> times = new HashMap<>();
+        Map<TopicPartition, Long> wanted = new HashMap<>();
+        from.forEach((tp, offset) -> {
+            if (end.getOrDefault(tp, 0L) > offset) {
+                wanted.put(tp, offset);
+            }
+        });
+        if (wanted.isEmpty()) {
+            return times;
+        }
+        KafkaConsumer<byte[], byte[]> kafka = consumer();
+        kafka.assign(wanted.keySet());
+        wanted.forEach(kafka::seek);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() - deadline < 0 && times.size() < wanted.size()) {
+            for (ConsumerRecord<byte[], byte[]> record : kafka.poll(Duration.ofMillis(200))) {
+                TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+                if (record.offset() >= wanted.get(tp)) {
+                    times.putIfAbsent(tp, record.timestamp());
+                }
+            }
+            times.keySet().forEach(tp -> kafka.pause(List.of(tp))); // one record each is all it needs
+        }
+        kafka.resume(kafka.paused());
+        return times;
     }
 
     private static boolean reachedEnd(KafkaConsumer<byte[], byte[]> kafka, Map<TopicPartition, Long> from,

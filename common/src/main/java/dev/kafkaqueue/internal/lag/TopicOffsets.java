@@ -28,6 +28,11 @@ final class TopicOffsets {
         this.requestTimeout = requestTimeout;
     }
 
+    /** The admin client it asks. */
+    Admin admin() {
+        return admin;
+    }
+
     /** The topic's partitions in order, described afresh (partitions added later count); none if it is missing. */
     List<TopicPartition> partitions(String topic)
             throws InterruptedException, ExecutionException, TimeoutException {

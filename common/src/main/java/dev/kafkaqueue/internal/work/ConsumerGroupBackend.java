@@ -4,6 +4,8 @@ import dev.kafkaqueue.options.CommitMode;
 
 import dev.kafkaqueue.internal.ClientConfig;
 import dev.kafkaqueue.internal.ClientMetrics;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +67,16 @@ final class ConsumerGroupBackend implements Backend {
                 beforeCommit, clientMetrics);
     }
 
+    /** One gauge row per assigned partition: how long its oldest unfinished fetched record has waited. */
+    private void registerAges() {
+        List<MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+        for (PartitionProgress partition : taskDone.partitions()) {
+            rows.add(MultiGauge.Row.of(Tags.of("partition", Integer.toString(partition.tp.partition())), partition,
+                    PartitionProgress::oldestAgeSeconds));
+        }
+        meters.ages().register(rows, true);
+    }
+
     /** The partition's progress, while this member works it; null otherwise. Any thread. */
     PartitionProgress partition(TopicPartition tp) {
         TaskDone current = taskDone;
@@ -80,7 +92,7 @@ final class ConsumerGroupBackend implements Backend {
                 new Commits(kafka, wakeups, options.blockingLimit(), meters.commits()), beforeCommit);
         throttle = new Throttle(WorkOptions.BACKLOG_RECORDS, options.backlogBytes(), options.throttlePatience());
         kafka.subscribe(List.of(options.topic()), new Rebalance(kafka, taskDone, dispatcher, closure, throttle,
-                wakeups, options.requestTimeout(), options.inHandWait()));
+                wakeups, options.requestTimeout(), options.inHandWait(), this::registerAges));
     }
 
     @Override

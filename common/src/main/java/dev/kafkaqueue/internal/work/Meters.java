@@ -3,6 +3,7 @@ package dev.kafkaqueue.internal.work;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -16,9 +17,10 @@ import java.util.concurrent.atomic.LongAdder;
  * @param dropped      items an immediate shutdown dropped
  * @param commits      commits the broker accepted (a share group: acknowledgement batches it answered)
  * @param processing   time spent working items
+ * @param ages         per assigned partition, how long its oldest unfinished fetched record has waited: lag in time
  */
 record Meters(LongAdder done, Counter skipped, Counter deadLettered, Counter released, Counter dropped,
-              Counter commits, ProcessingTime processing) {
+              Counter commits, ProcessingTime processing, MultiGauge ages) {
 
     static Meters register(MeterRegistry registry) {
         LongAdder done = new LongAdder();
@@ -39,6 +41,9 @@ record Meters(LongAdder done, Counter skipped, Counter deadLettered, Counter rel
                 Counter.builder("queue.commits")
                         .description("Offset commits (task_done) the broker accepted; for a share group, "
                                 + "acknowledgement batches it answered").register(registry),
-                ProcessingTime.register(registry));
+                ProcessingTime.register(registry),
+                MultiGauge.builder("queue.oldest.unfinished.age").baseUnit("seconds")
+                        .description("How long the oldest unfinished item fetched from the partition has waited "
+                                + "since it was put (its CreateTime)").register(registry));
     }
 }

@@ -23,6 +23,11 @@ final class PartitionProgress {
     volatile boolean owned = true;
     /** The offset after the last record fetched: where the fetcher is. Written by the poll thread, read by any. */
     volatile long fetchedTo = -1;
+    /**
+     * The CreateTime of the oldest record fetched here and not yet past the finished prefix, in epoch milliseconds;
+     * -1 when none is. Written by the poll thread, read by a metrics scrape.
+     */
+    volatile long oldestMillis = -1;
     /** Tasks taken by a getter and not yet done (pull mode): what a revoke waits for. Any thread. */
     final java.util.concurrent.atomic.AtomicInteger inHand = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -39,6 +44,12 @@ final class PartitionProgress {
         return owned;
     }
 
+    /** How long the oldest unfinished record fetched here has waited, in seconds; 0 when none is. Any thread. */
+    double oldestAgeSeconds() {
+        long oldest = oldestMillis;
+        return oldest < 0 ? 0 : Math.max(0, System.currentTimeMillis() - oldest) / 1000.0;
+    }
+
     /** Moves past the finished head of the queue; true when the committable offset moved. Poll thread only. */
     boolean advance() {
         Task last = null;
@@ -53,6 +64,8 @@ final class PartitionProgress {
         if (last == null) {
             return false;
         }
+        Task head = inFlight.peek();
+        oldestMillis = head == null ? -1 : head.record.timestamp();
         committable = last.nextOffset;
         leaderEpoch = last.record.leaderEpoch(); // the last record's only: one record fewer to read per task
         return true;

@@ -29,13 +29,15 @@ final class Rebalance implements ConsumerRebalanceListener {
     private final Wakeups wakeups;
     private final Duration timeout;
     private final Duration inHandWait;
+    private final Runnable moved;
 
     /**
      * @param timeout    the longest wait for the committed offsets of newly assigned partitions
      * @param inHandWait how long a revoke waits for the items in hand; past it their offsets stay uncommitted
+     * @param moved      runs after each change of the assignment (the per-partition meters follow it)
      */
     Rebalance(Consumer<byte[], byte[]> kafka, TaskDone taskDone, Dispatcher workers, RunClosure closure,
-              Throttle throttle, Wakeups wakeups, Duration timeout, Duration inHandWait) {
+              Throttle throttle, Wakeups wakeups, Duration timeout, Duration inHandWait, Runnable moved) {
         this.kafka = kafka;
         this.taskDone = taskDone;
         this.workers = workers;
@@ -44,6 +46,7 @@ final class Rebalance implements ConsumerRebalanceListener {
         this.wakeups = wakeups;
         this.timeout = timeout;
         this.inHandWait = inHandWait;
+        this.moved = moved;
     }
 
     @Override
@@ -56,6 +59,7 @@ final class Rebalance implements ConsumerRebalanceListener {
         taskDone.revoked(partitions);
         closure.revoked(partitions);
         throttle.forget(partitions);
+        moved.run();
         log.info("Revoked {}", partitions);
     }
 
@@ -75,6 +79,7 @@ final class Rebalance implements ConsumerRebalanceListener {
         for (TopicPartition tp : partitions) {
             taskDone.assigned(tp, committed.get(tp));
         }
+        moved.run();
         log.info("Assigned {}", partitions);
     }
 
@@ -83,6 +88,7 @@ final class Rebalance implements ConsumerRebalanceListener {
         taskDone.lost(partitions); // another member owns them now: its commits count
         closure.revoked(partitions);
         throttle.forget(partitions);
+        moved.run();
         log.warn("Lost {}: another member owns them now; what was finished and not committed is delivered again",
                 partitions);
     }

@@ -95,6 +95,9 @@ final class TaskDone {
             partition = new PartitionProgress(tp, RunClosure.OPEN);
             partitions.put(tp, partition);
         }
+        if (partition.inFlight.isEmpty() && !records.isEmpty()) {
+            partition.oldestMillis = records.get(0).timestamp();
+        }
         for (ConsumerRecord<byte[], byte[]> record : records) {
             Task task = new Task(record, partition);
             partition.inFlight.add(task);
@@ -146,6 +149,11 @@ final class TaskDone {
         }
         partition.advance();
         return partition.inFlightBytes;
+    }
+
+    /** The partitions assigned here now. */
+    java.util.Collection<PartitionProgress> partitions() {
+        return partitions.values();
     }
 
     /** The partition's progress, or null when it is not assigned here. Any thread. */

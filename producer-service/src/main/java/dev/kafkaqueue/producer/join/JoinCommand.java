@@ -98,7 +98,8 @@ public final class JoinCommand implements Callable<Integer> {
                  PartitionTail tail = new PartitionTail(settings.queue().client(), settings.connectTimeout())) {
                 Topics.awaitCluster(admin, settings.queue().client().bootstrapServers(), settings.connectTimeout());
                 return new JoinRunner(settings, System.out)
-                        .run(LagReader.of(groupType.groupType(), admin, tail, settings.connectTimeout()), stop);
+                        .run(LagReader.of(groupType.groupType(), admin, tail, settings.connectTimeout())
+                        .withOldestUnfinished(tail), stop);
             }
         });
     }

@@ -55,12 +55,13 @@ final class JoinReporter implements JoinDisplay {
             out.println("join: " + snapshot.topic() + " does not exist yet");
             return;
         }
+        long now = System.currentTimeMillis();
         out.println("join: " + snapshot.topic() + " group " + snapshot.group() + ": lag " + snapshot.totalLag()
                 + " (members " + snapshot.members() + ")");
         for (PartitionLag p : snapshot.partitions()) {
             out.println("join:   partition " + p.partition() + " committed "
                     + (p.committed() == null ? "-" : p.committed()) + " end " + p.endOffset() + " lag " + p.lag()
-                    + (p.lost() > 0 ? " LOST " + p.lost() : ""));
+                    + (p.lost() > 0 ? " LOST " + p.lost() : "") + Ages.text(p.ageMillis(now), " oldest "));
         }
         out.flush();
     }

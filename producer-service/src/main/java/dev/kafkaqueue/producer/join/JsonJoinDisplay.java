@@ -31,10 +31,13 @@ final class JsonJoinDisplay implements JoinDisplay {
 
     @Override
     public void progress(LagSnapshot snapshot) {
-        ObjectNode line = mapper.createObjectNode().put("event", "lag").put("time", Instant.now().toString())
+        long now = System.currentTimeMillis();
+        ObjectNode line = mapper.createObjectNode().put("event", "lag")
+                .put("time", Instant.ofEpochMilli(now).toString())
                 .put("topic", snapshot.topic()).put("group", snapshot.group())
                 .put("topicExists", snapshot.topicExists()).put("lag", snapshot.totalLag())
                 .put("members", snapshot.members()).put("groupState", snapshot.groupState());
+        snapshot.oldestAgeMillis(now).ifPresent(age -> line.put("oldestUnfinishedAgeMs", age));
         ArrayNode partitions = line.putArray("partitions");
         for (PartitionLag p : snapshot.partitions()) {
             ObjectNode node = partitions.addObject().put("partition", p.partition());
@@ -44,6 +47,8 @@ final class JsonJoinDisplay implements JoinDisplay {
                 node.put("committed", p.committed());
             }
             node.put("start", p.startOffset()).put("end", p.endOffset()).put("lag", p.lag()).put("lost", p.lost());
+            p.ageMillis(now).ifPresent(age -> node.put("oldestUnfinishedAgeMs", age)
+                    .put("oldestUnfinishedTime", Instant.ofEpochMilli(p.oldestUnfinishedMillis()).toString()));
         }
         out.println(line);
         out.flush();

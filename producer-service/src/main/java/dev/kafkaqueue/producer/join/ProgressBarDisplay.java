@@ -49,6 +49,7 @@ final class ProgressBarDisplay implements JoinDisplay {
                 .append(done).append('/').append(written).append(" records done")
                 .append(String.format(Locale.ROOT, ", %.0f/s", rate))
                 .append(rate > 0 ? ", ETA " + Duration.ofSeconds((long) (snapshot.totalLag() / rate)) : "")
+                .append(Ages.text(snapshot.oldestAgeMillis(System.currentTimeMillis()), ", oldest "))
                 .append(", members ").append(snapshot.members());
         if (perPartition) {
             for (PartitionLag p : snapshot.partitions()) {
