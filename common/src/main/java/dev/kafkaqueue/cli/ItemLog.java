@@ -5,10 +5,12 @@ import dev.kafkaqueue.internal.Words;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The per-item lines a person reads ({@code Produced 3}, {@code Consumed 3}) for small runs, and a periodic summary
- * instead for large ones. Thread-safe.
+ * instead for large ones. Thread-safe, and without a lock per item: workers count items side by side, and the one
+ * that finds a summary due prints it.
  */
 public final class ItemLog {
 
@@ -29,8 +31,8 @@ public final class ItemLog {
     private final PrintStream out;
     private final long summaryEveryNanos;
     private final long startedNanos = System.nanoTime();
-    private long count;
-    private long nextSummaryNanos;
+    private final AtomicLong count = new AtomicLong();
+    private final AtomicLong nextSummaryNanos;
 
     /**
      * @param mode         how to report
@@ -43,7 +45,7 @@ public final class ItemLog {
         this.noun = noun;
         this.out = out;
         this.summaryEveryNanos = summaryEvery.toNanos();
-        this.nextSummaryNanos = startedNanos + summaryEveryNanos;
+        this.nextSummaryNanos = new AtomicLong(startedNanos + summaryEveryNanos);
     }
 
     /** Counts one item and prints its line, or a summary when one is due. */
@@ -62,20 +64,21 @@ public final class ItemLog {
     }
 
     /** {@link #next()} for a caller that has just read {@link System#nanoTime()}: one clock read per item, not two. */
-    public synchronized boolean next(long nowNanos) {
-        count++;
-        if (mode == Mode.EACH || (mode == Mode.AUTO && count <= AUTO_LINES)) {
+    public boolean next(long nowNanos) {
+        long counted = count.incrementAndGet();
+        if (mode == Mode.EACH || (mode == Mode.AUTO && counted <= AUTO_LINES)) {
             return true;
         }
-        if (mode == Mode.AUTO && count == AUTO_LINES + 1) {
+        if (mode == Mode.AUTO && counted == AUTO_LINES + 1) {
             // Said once, so that a person reading the log knows the item lines did not just stop.
             out.printf(Locale.ROOT, "%s: %d item lines shown; from now on a summary every %ds "
                     + "(--item-log each prints every item)%n", noun, AUTO_LINES, Duration.ofNanos(summaryEveryNanos)
                     .toSeconds());
         }
-        if (nowNanos - nextSummaryNanos >= 0) {
-            nextSummaryNanos = nowNanos + summaryEveryNanos;
-            out.printf(Locale.ROOT, "%s %s so far (%.0f/s)%n", noun, Words.items(count), rate(nowNanos));
+        long due = nextSummaryNanos.get();
+        if (nowNanos - due >= 0 && nextSummaryNanos.compareAndSet(due, nowNanos + summaryEveryNanos)) {
+            long sofar = count.get();
+            out.printf(Locale.ROOT, "%s %s so far (%.0f/s)%n", noun, Words.items(sofar), rate(sofar, nowNanos));
         }
         return false;
     }
@@ -84,22 +87,23 @@ public final class ItemLog {
      * Prints the final summary: {@code Produced in all: 5 items in 0.4s (12/s)}. With {@link Mode#EACH} every item
      * already has its line, and nothing is printed.
      */
-    public synchronized void finish() {
+    public void finish() {
         if (mode == Mode.EACH) {
             return;
         }
         long now = System.nanoTime();
+        long all = count.get();
         // "Produced in all: ...", never "Produced 5 ...": scripts read "Produced <id> (partition ...)" lines as ids.
-        out.printf(Locale.ROOT, "%s in all: %s in %.1fs (%.0f/s)%n", noun, Words.items(count), (now - startedNanos) / 1e9,
-                rate(now));
+        out.printf(Locale.ROOT, "%s in all: %s in %.1fs (%.0f/s)%n", noun, Words.items(all), (now - startedNanos) / 1e9,
+                rate(all, now));
     }
 
     /** Items counted so far. */
-    public synchronized long count() {
-        return count;
+    public long count() {
+        return count.get();
     }
 
-    private double rate(long now) {
-        return count / Math.max(1e-9, (now - startedNanos) / 1e9);
+    private double rate(long items, long now) {
+        return items / Math.max(1e-9, (now - startedNanos) / 1e9);
     }
 }

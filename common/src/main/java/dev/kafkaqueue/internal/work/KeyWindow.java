@@ -14,7 +14,9 @@ import java.util.function.ObjLongConsumer;
  *
  * <p>Consecutive ids of a run land in consecutive buckets (within each aligned range of 65,536 ids; the ranges are
  * spread at random), so a run's items, which arrive in id order, touch memory the previous item touched, and do not
- * collide with each other. Not thread-safe.
+ * collide with each other. Each run also keeps the highest id it added: an id above it cannot be in the window, and
+ * for a run's items arriving in order, that is every new one, so neither {@link #contains} nor {@link #add} looks
+ * in the table for it. Not thread-safe.
  */
 final class KeyWindow {
 
@@ -37,6 +39,8 @@ final class KeyWindow {
     private final Map<String, Integer> runNumbers = new HashMap<>();
     private String[] runIds = new String[4];
     private int[] runKeys = new int[4];
+    /** The highest id added for each run number while it has keys in the window. */
+    private long[] runMaxIds = new long[4];
     private final ArrayDeque<Integer> freeRuns = new ArrayDeque<>();
     private int nextRun;
     private String lastRunId;
@@ -55,13 +59,13 @@ final class KeyWindow {
 
     boolean contains(String runId, long id) {
         int run = runNumber(runId);
-        return run >= 0 && find(run, id) >= 0;
+        return run >= 0 && id <= runMaxIds[run] && find(run, id) >= 0;
     }
 
     /** Adds a key, forgetting the oldest when full; a key already held keeps its place. */
     void add(String runId, long id) {
         int run = runNumber(runId);
-        if (run >= 0 && find(run, id) >= 0) {
+        if (run >= 0 && id <= runMaxIds[run] && find(run, id) >= 0) {
             return;
         }
         if (size == capacity) {
@@ -79,6 +83,7 @@ final class KeyWindow {
         runs[at] = run;
         size++;
         runKeys[run]++;
+        runMaxIds[run] = Math.max(runMaxIds[run], id);
         int bucket = bucket(run, id);
         next[at] = buckets[bucket];
         buckets[bucket] = at + 1;
@@ -157,9 +162,11 @@ final class KeyWindow {
         if (run >= runIds.length) {
             runIds = Arrays.copyOf(runIds, runIds.length * 2);
             runKeys = Arrays.copyOf(runKeys, runKeys.length * 2);
+            runMaxIds = Arrays.copyOf(runMaxIds, runMaxIds.length * 2);
         }
         runIds[run] = runId;
         runKeys[run] = 0;
+        runMaxIds[run] = -1;
         runNumbers.put(runId, run);
         lastRunId = runId;
         lastRun = run;

@@ -25,6 +25,11 @@ public final class Task {
     String closureMetadata;
     /** How a share group acknowledges the record once done. Written before {@link #done}. */
     AcknowledgeType acknowledgement = AcknowledgeType.ACCEPT;
+    /**
+     * The record's message as the poll thread read it, when it is in the canonical layout; null for anything else,
+     * which the thread that takes the task decodes (and judges) itself.
+     */
+    final QueueMessage read;
     /** The item, once the thread that took the task read it; null for a pill or an unreadable record. */
     QueueMessage.Item item;
     /** The item as the queue's type, once read. */
@@ -34,7 +39,12 @@ public final class Task {
     private volatile boolean done;
 
     Task(ConsumerRecord<byte[], byte[]> record, PartitionProgress partition) {
+        this(record, partition, null);
+    }
+
+    Task(ConsumerRecord<byte[], byte[]> record, PartitionProgress partition, QueueMessage read) {
         this.record = record;
+        this.read = read;
         this.partition = partition;
         this.nextOffset = record.offset() + 1;
         this.bytes = Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());

@@ -234,6 +234,8 @@ final class WorkPool implements Dispatcher {
     private void work(int slot) {
         try {
             Lane lane = null;
+            // The deque a lane's next tasks go into, swapped for the batch taken: no deque grows anew per batch.
+            ArrayDeque<Task> spare = new ArrayDeque<>();
             while (true) {
                 ArrayDeque<Task> batch = null;
                 boolean nowDrained = false;
@@ -256,7 +258,7 @@ final class WorkPool implements Dispatcher {
                         busy++;
                         mostBusy = Math.max(mostBusy, busy);
                         batch = lane.pending;
-                        lane.pending = new ArrayDeque<>();
+                        lane.pending = spare;
                     }
                 } finally {
                     lock.unlock();
@@ -265,6 +267,8 @@ final class WorkPool implements Dispatcher {
                     drained.run(); // outside the lock: it wakes the poll thread to commit
                 } else {
                     run(slot, batch);
+                    batch.clear(); // empty already, unless the run stopped part way: those tasks are skipped
+                    spare = batch;
                 }
             }
         } catch (RuntimeException | Error e) {
