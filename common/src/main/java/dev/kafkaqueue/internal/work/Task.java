@@ -14,7 +14,10 @@ public final class Task {
 
     final ConsumerRecord<byte[], byte[]> record;
     final PartitionProgress partition;
-    /** The record's key and value bytes: what it holds in memory while in flight. */
+    /**
+     * What it holds in memory while in flight: the record's key and value bytes and, when the poll thread read the
+     * item, about as much again for the item's text.
+     */
     final int bytes;
     /** The offset to commit once this task is done: the next record's, or past a transaction marker. */
     long nextOffset;
@@ -47,7 +50,8 @@ public final class Task {
         this.read = read;
         this.partition = partition;
         this.nextOffset = record.offset() + 1;
-        this.bytes = Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
+        int value = Math.max(0, record.serializedValueSize());
+        this.bytes = Math.max(0, record.serializedKeySize()) + (read == null ? value : 2 * value);
     }
 
     /** Marks the task finished; any thread. */
