@@ -203,6 +203,7 @@ final class ConsumerCommand implements Callable<Integer> {
                     + " items in progress at once");
         }
         items.finish();
+        ConsumerOutput.waits(metrics.registry()).ifPresent(System.out::println);
         System.out.println("Consumer done: " + Words.items(processed.items()) + " processed, "
                 + processed.deadLettered() + " dead-lettered (" + switch (processed.ending()) {
                     case CLOSED -> "all partitions closed by poison pills";

@@ -2,7 +2,11 @@ package dev.kafkaqueue.consumer;
 
 import dev.kafkaqueue.cli.ItemLog;
 import dev.kafkaqueue.events.QueueListener;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The consumer's lines on standard output, from the queue's events: an item's line once it is done (for the first
@@ -17,6 +21,27 @@ final class ConsumerOutput implements QueueListener {
     ConsumerOutput(PrintStream out, ItemLog items) {
         this.out = out;
         this.items = items;
+    }
+
+    /**
+     * The run's line on how long items waited between their put and their get ({@code queue.item.wait}), as
+     * {@code Waited from put to get: p50 2 ms, p99 7 ms, max 31 ms}; empty when no item was got.
+     */
+    static Optional<String> waits(MeterRegistry registry) {
+        Gauge p50 = registry.find("queue.item.wait.quantile").tag("quantile", "0.5").gauge();
+        Gauge p99 = registry.find("queue.item.wait.quantile").tag("quantile", "0.99").gauge();
+        Gauge max = registry.find("queue.item.wait.quantile").tag("quantile", "1.0").gauge();
+        var timer = registry.find("queue.item.wait").functionTimer();
+        if (p50 == null || p99 == null || max == null || timer == null || timer.count() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(Locale.ROOT, "Waited from put to get: p50 %s, p99 %s, max %s",
+                millis(p50.value()), millis(p99.value()), millis(max.value())));
+    }
+
+    private static String millis(double seconds) {
+        long millis = Math.round(seconds * 1000);
+        return millis < 10_000 ? millis + " ms" : Math.round(seconds) + " s";
     }
 
     @Override

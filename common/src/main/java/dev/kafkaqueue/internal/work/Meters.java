@@ -17,10 +17,11 @@ import java.util.concurrent.atomic.LongAdder;
  * @param dropped      items an immediate shutdown dropped
  * @param commits      commits the broker accepted (a share group: acknowledgement batches it answered)
  * @param processing   time spent working items
+ * @param waits        time from an item's put to its get
  * @param ages         per assigned partition, how long its oldest unfinished fetched record has waited: lag in time
  */
 record Meters(LongAdder done, Counter skipped, Counter deadLettered, Counter released, Counter dropped,
-              Counter commits, ProcessingTime processing, MultiGauge ages) {
+              Counter commits, ProcessingTime processing, WaitTime waits, MultiGauge ages) {
 
     static Meters register(MeterRegistry registry) {
         LongAdder done = new LongAdder();
@@ -42,6 +43,7 @@ record Meters(LongAdder done, Counter skipped, Counter deadLettered, Counter rel
                         .description("Offset commits (task_done) the broker accepted; for a share group, "
                                 + "acknowledgement batches it answered").register(registry),
                 ProcessingTime.register(registry),
+                WaitTime.register(registry),
                 MultiGauge.builder("queue.oldest.unfinished.age").baseUnit("seconds")
                         .description("How long the oldest unfinished item fetched from the partition has waited "
                                 + "since it was put (its CreateTime)").register(registry));

@@ -96,7 +96,7 @@ final class RecordHandler<T> {
         ConsumerRecord<byte[], byte[]> record = task.record;
         QueueMessage message;
         try {
-            message = codec.decode(record.value());
+            message = task.read != null ? task.read : codec.decode(record.value());
         } catch (UnreadableRecordException e) {
             log.warn("Unreadable record {}-{}@{} goes to {}: {}", record.topic(), record.partition(), record.offset(),
                     deadLetters.topic(), e.getMessage());
@@ -133,6 +133,7 @@ final class RecordHandler<T> {
             return false;
         }
         task.item = item;
+        meters.waits().record(record.timestamp(), System.currentTimeMillis());
         listener.got(item.id(), record.partition(), record.offset());
         return true;
     }
