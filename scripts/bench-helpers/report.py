@@ -76,6 +76,20 @@ def e2e(out):
             "p999": int(pct.group(3))}
 
 
+def waited(out, name):
+    """The consumer's own line on how long items waited from put to get: p50, p99 and max in ms."""
+    try:
+        with open(os.path.join(out, "logs", f"{name}.out"), encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return None
+    m = re.search(r"Waited from put to get: p50 (\d+) ms, p99 (\d+) ms, max (\d+) (ms|s)", text)
+    if not m:
+        return None
+    scale = 1000 if m.group(4) == "s" else 1
+    return {"p50": int(m.group(1)), "p99": int(m.group(2)), "max": int(m.group(3)) * scale}
+
+
 def summarize(runs, args):
     s = {}
     for step in ("produce", "consume"):
@@ -157,7 +171,7 @@ def summarize(runs, args):
     lat = pick(runs, step="latency")
     lat = [r for r in lat if "latency_ms" in r]
     s["latency"] = {"queue": lat[0]["latency_ms"] if lat else None, "queue_items": lat[0]["items"] if lat else None,
-                    "kafka": e2e(args.out)}
+                    "kafka": e2e(args.out), "queue_get": waited(args.out, "latency-consumer")}
     delays = [r["join_delay_ms"] for r in runs if "join_delay_ms" in r and r.get("step") != "maxsize"]
     s["join_delay"] = {"samples_ms": delays, "median_ms": median(delays), "max_ms": max(delays) if delays else None}
     ms = [r for r in pick(runs, step="maxsize") if "unfinished_max" in r]
@@ -256,6 +270,15 @@ def markdown(s, meta):
     lines.append(f'| end-to-end latency p50 / p99 / max | {q.get("p50", "n/a")} / {q.get("p99", "n/a")} / {q.get("max", "n/a")} ms '
                  f'(put to task_done, {lat["queue_items"] or 0:,} items 1 ms apart) | {k.get("p50", "n/a")} / {k.get("p99", "n/a")} ms, '
                  f'99.9th {k.get("p999", "n/a")} ms (`EndToEndLatency`: send to receive, one at a time) | |')
+    g = lat.get("queue_get") or {}
+    if g or k:
+        goal = f'≤ {fmt(1.5 * k["p99"], 1)} ms p99 (1.5x `EndToEndLatency`)' if k.get("p99") is not None else "≤ 1.5x p99"
+        lines.append(f'| put to get p50 / p99 / max | {g.get("p50", "n/a")} / {g.get("p99", "n/a")} / {g.get("max", "n/a")} ms '
+                     f'(the consumer\'s own count: CreateTime to the item handed to the work) | {k.get("p50", "n/a")} / '
+                     f'{k.get("p99", "n/a")} ms (`EndToEndLatency`) | {goal} |')
+    if q or k:
+        goal = f'≤ {k["p99"] + 20} ms p99 (`EndToEndLatency` + 20 ms)' if k.get("p99") is not None else "≤ p99 + 20 ms"
+        lines.append(f'| put to task_done, goal | {q.get("p99", "n/a")} ms p99 | {k.get("p99", "n/a")} ms p99 | {goal} |')
     jd = s["join_delay"]
     lines.append(f'| last commit to join\'s done line, median / max | {fmt(jd["median_ms"], 0)} / {fmt(jd["max_ms"], 0)} ms '
                  f'({len(jd["samples_ms"])} runs: {", ".join(str(round(x)) for x in jd["samples_ms"])}) | | ≤ 100 ms p99 |')
