@@ -78,7 +78,7 @@ final class ConsumerCommand implements Callable<Integer> {
                     + "SIGTERM passes SIGTERM on to the running commands (env QUEUE_EXEC).")
     String exec;
 
-    @Option(names = "--exec-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+    @Option(names = "--exec-timeout", paramLabel = "DURATION", converter = BlankIsNoDuration.class,
             defaultValue = "${env:QUEUE_EXEC_TIMEOUT}",
             description = "Kill a command's whole process group after DURATION; that run is a failure. "
                     + "Default: no limit (env QUEUE_EXEC_TIMEOUT).")
@@ -317,6 +317,14 @@ final class ConsumerCommand implements Callable<Integer> {
                     + e.getMessage(), e);
         }
         return Optional.of(value.replace("{hostname}", host));
+    }
+
+    /** A duration, or none for a blank value: compose passes an unset variable as an empty one. */
+    static final class BlankIsNoDuration implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return value == null || value.isBlank() ? null : DurationConverter.parse(value);
+        }
     }
 
     /** Reads --commit, listing the allowed values when it is wrong. */
