@@ -70,9 +70,9 @@ final class ConsumerCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--exec", paramLabel = "CMD", defaultValue = "${env:QUEUE_EXEC}",
-            description = "Run sh -c CMD once per item, in a process group of its own: the payload is its standard "
-                    + "input, QUEUE_TOPIC, QUEUE_PARTITION, QUEUE_OFFSET, QUEUE_ITEM_ID, QUEUE_RUN_ID and QUEUE_ATTEMPT "
-                    + "are in its environment, each line it prints goes to this consumer's standard output or error "
+            description = "Run sh -c CMD once per item: the payload is its standard input, QUEUE_TOPIC, "
+                    + "QUEUE_PARTITION, QUEUE_OFFSET, QUEUE_ITEM_ID, QUEUE_RUN_ID and QUEUE_ATTEMPT are in its "
+                    + "environment, each line it prints goes to this consumer's standard output or error "
                     + "as '<item id><TAB><line>'. Exit status 0 is task_done; anything else is a failure, retried "
                     + "(--max-retries), then dead-lettered with headers dlt.exec.exit.status and dlt.exec.stderr. "
                     + "SIGTERM passes SIGTERM on to the running commands (env QUEUE_EXEC).")
@@ -80,7 +80,7 @@ final class ConsumerCommand implements Callable<Integer> {
 
     @Option(names = "--exec-timeout", paramLabel = "DURATION", converter = BlankIsNoDuration.class,
             defaultValue = "${env:QUEUE_EXEC_TIMEOUT}",
-            description = "Kill a command's whole process group after DURATION; that run is a failure. "
+            description = "Kill a command after DURATION, with every process it started; that run is a failure. "
                     + "Default: no limit (env QUEUE_EXEC_TIMEOUT).")
     Duration execTimeout;
 
@@ -296,8 +296,8 @@ final class ConsumerCommand implements Callable<Integer> {
     private static ExecWork commands(ConsumerSettings.Exec exec) {
         Shell shell = Shell.find();
         shell.check(exec.command());
-        log.info("Each item runs {} sh -c '{}'{}", shell.groups() ? "in a process group of its own:" : "as",
-                exec.command(), exec.timeout().map(t -> ", killed after " + t.toMillis() + " ms").orElse(""));
+        log.info("Each item runs sh -c '{}'{}", exec.command(),
+                exec.timeout().map(t -> ", killed after " + t.toMillis() + " ms").orElse(""));
         return new ExecWork(exec.command(), exec.timeout(), shell, System.out, System.err);
     }
 

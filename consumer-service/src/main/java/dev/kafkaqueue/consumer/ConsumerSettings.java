@@ -90,7 +90,7 @@ record ConsumerSettings(QueueAddress queue, GroupType groupType, Work work, Comm
      * {@code --exec}: a command run as {@code sh -c command} once per item.
      *
      * @param command the command; not blank
-     * @param timeout {@code --exec-timeout}: how long one run may take before its process group is killed; none when
+     * @param timeout {@code --exec-timeout}: how long one run may take before it is killed, with what it started; none when
      *                empty
      */
     record Exec(String command, Optional<Duration> timeout) {

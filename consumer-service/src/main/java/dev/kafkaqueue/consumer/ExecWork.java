@@ -21,20 +21,21 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code --exec CMD}: runs {@code sh -c CMD} once per item, in a process group of its own ({@link Shell}). The payload
- * is its standard input (a text item's text, any other JSON value as JSON, then a newline), and its environment holds
- * {@code QUEUE_TOPIC}, {@code QUEUE_PARTITION}, {@code QUEUE_OFFSET}, {@code QUEUE_ITEM_ID}, {@code QUEUE_RUN_ID} and
- * {@code QUEUE_ATTEMPT}. Each line it prints goes to the consumer's standard output or error, tagged with the item's
- * id ({@link TaggedLines}).
+ * {@code --exec CMD}: runs {@code sh -c CMD} once per item ({@link Shell}). The payload is its standard input (a text
+ * item's text, any other JSON value as JSON, then a newline), and its environment holds {@code QUEUE_TOPIC},
+ * {@code QUEUE_PARTITION}, {@code QUEUE_OFFSET}, {@code QUEUE_ITEM_ID}, {@code QUEUE_RUN_ID}, {@code QUEUE_ATTEMPT}
+ * and {@link Shell#MARKER}, which finds its processes again. Each line it prints goes to the consumer's standard
+ * output or error, tagged with the item's id ({@link TaggedLines}).
  *
  * <p>Exit status 0 is task_done. Anything else throws an {@link ExecFailure}: the queue retries the item, then
  * dead-letters it with the exit status and the last lines of standard error. With a timeout, a command still running
- * is killed (its whole group) and that is a failure too.
+ * is killed (every process it started) and that is a failure too.
  *
  * <p>{@link #stop} is the shutdown: no command starts after it, the running ones get SIGTERM, and what is left after
  * the wait gets SIGKILL. A command that still exits 0 is done; one that does not is left unfinished (not committed,
@@ -55,14 +56,16 @@ final class ExecWork implements KafkaQueue.Handler<JsonNode>, AutoCloseable {
     private final PrintStream err;
     private final ExecutorService streams = Executors.newCachedThreadPool(daemons("exec-stream"));
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(daemons("exec-timer"));
-    private final Set<Process> running = ConcurrentHashMap.newKeySet();
+    private final Set<Shell.Command> running = ConcurrentHashMap.newKeySet();
+    private final String markerPrefix = ProcessHandle.current().pid() + ".";
+    private final AtomicLong runs = new AtomicLong();
     private volatile boolean stopping;
     private final AtomicReference<IOException> startFailure = new AtomicReference<>();
     private volatile Runnable onStartFailure = () -> { };
 
     /**
      * @param command the command, run as {@code sh -c command}
-     * @param timeout how long one run may take before its process group is killed; none when empty
+     * @param timeout how long one run may take before it is killed, with what it started; none when empty
      * @param out     where the command's standard output lines go, tagged
      * @param err     where its standard error lines go, tagged
      */
@@ -97,6 +100,8 @@ final class ExecWork implements KafkaQueue.Handler<JsonNode>, AutoCloseable {
         env.put("QUEUE_ITEM_ID", Long.toString(task.id()));
         env.put("QUEUE_RUN_ID", task.runId());
         env.put("QUEUE_ATTEMPT", Integer.toString(task.attempt()));
+        String marker = markerPrefix + runs.incrementAndGet();
+        env.put(Shell.MARKER, marker);
         Process process;
         try {
             process = builder.start();
@@ -104,9 +109,10 @@ final class ExecWork implements KafkaQueue.Handler<JsonNode>, AutoCloseable {
             startFailed(e);
             throw stopped();
         }
-        running.add(process);
+        Shell.Command command = new Shell.Command(process, marker);
+        running.add(command);
         if (stopping) {
-            shell.signal(List.of(process), Shell.Signal.TERM); // started as stop() signalled the others
+            shell.signal(List.of(command), Shell.Signal.TERM); // started as stop() signalled the others
         }
         String tag = Long.toString(task.id());
         TaggedLines stdout = new TaggedLines(out, tag, false);
@@ -114,7 +120,7 @@ final class ExecWork implements KafkaQueue.Handler<JsonNode>, AutoCloseable {
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> timer = timeout.<ScheduledFuture<?>>map(limit -> timers.schedule(() -> {
             timedOut.set(true);
-            shell.signal(List.of(process), Shell.Signal.KILL);
+            shell.signal(List.of(command), Shell.Signal.KILL);
         }, limit.toNanos(), TimeUnit.NANOSECONDS)).orElse(null);
         int status;
         try {
@@ -127,10 +133,10 @@ final class ExecWork implements KafkaQueue.Handler<JsonNode>, AutoCloseable {
             status = process.waitFor();
             errors.get();
         } catch (InterruptedException e) {
-            shell.signal(List.of(process), Shell.Signal.KILL);
+            shell.signal(List.of(command), Shell.Signal.KILL);
             throw e;
         } catch (IOException | ExecutionException e) {
-            shell.signal(List.of(process), Shell.Signal.KILL);
+            shell.signal(List.of(command), Shell.Signal.KILL);
             status = process.waitFor();
             throw new ExecFailure("cannot read its output: " + (e.getCause() == null ? e : e.getCause()), status,
                     stderr.tail());
@@ -138,14 +144,14 @@ final class ExecWork implements KafkaQueue.Handler<JsonNode>, AutoCloseable {
             if (timer != null) {
                 timer.cancel(false);
             }
-            running.remove(process);
+            running.remove(command);
         }
         if (status == 0) {
             return;
         }
         if (timedOut.get()) {
-            throw new ExecFailure("timed out after " + timeout.get().toMillis() + " ms (--exec-timeout): its process "
-                    + "group was killed", status, stderr.tail());
+            throw new ExecFailure("timed out after " + timeout.get().toMillis() + " ms (--exec-timeout): it was "
+                    + "killed, with every process it started", status, stderr.tail());
         }
         if (stopping) {
             throw stopped(); // ended by the shutdown's signal: left for the next delivery, not a failure of the item
@@ -160,14 +166,14 @@ final class ExecWork implements KafkaQueue.Handler<JsonNode>, AutoCloseable {
      */
     void stop(Duration killAfter) {
         stopping = true;
-        List<Process> now = List.copyOf(running);
+        List<Shell.Command> now = List.copyOf(running);
         if (!now.isEmpty()) {
             log.info("Stopping: SIGTERM to {} running command(s); SIGKILL to what is left after {} ms", now.size(),
                     killAfter.toMillis());
             shell.signal(now, Shell.Signal.TERM);
         }
         timers.schedule(() -> {
-            List<Process> left = List.copyOf(running);
+            List<Shell.Command> left = List.copyOf(running);
             if (!left.isEmpty()) {
                 log.warn("Stopping: {} command(s) still running {} ms after SIGTERM get SIGKILL; their items are "
                         + "delivered again", left.size(), killAfter.toMillis());

@@ -4,32 +4,39 @@ import dev.kafkaqueue.cli.InvalidSettingException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * How {@code --exec} starts a command and signals it: {@code sh -c CMD}, in a process group of its own, so that a
- * timeout or a shutdown reaches everything the command started, pipelines and background jobs too.
+ * How {@code --exec} starts a command and signals it: {@code sh -c CMD}, its processes found when a timeout or a
+ * shutdown needs them.
  *
- * <p>The group comes from util-linux's {@code setsid}, which makes the shell the leader of a new session and process
- * group (its pid is the group's id); the JVM cannot do that itself. Where {@code setsid} is missing (macOS, say), the
- * shell runs in the consumer's group and a signal goes to the shell and its descendants one by one
- * ({@link ProcessHandle#descendants()}): a process already detached from the shell escapes it. Signals to a group go
- * through the shell's own {@code kill}, which every {@code sh} has. Thread-safe.
+ * <p>A signal goes to every process the command started: the shell, its descendants ({@link ProcessHandle}), and, on
+ * Linux, any process that carries the command's marker in its environment ({@link #MARKER}, read from
+ * {@code /proc/<pid>/environ}): a background job whose shell has exited is no longer a descendant, but it still holds
+ * the marker, and it is signalled too. That is the set a process group of the command's own would hold, without one:
+ * the JVM cannot start a process in a group of its own, and {@code setsid sh -c CMD} execs one more program per item,
+ * which doubled the work of a short command here (bench.sh's exec step). A process that clears its environment and
+ * detaches escapes, as one that calls {@code setsid} would escape a group. Thread-safe.
  */
 final class Shell {
 
-    private static final Logger log = LoggerFactory.getLogger(Shell.class);
+    /** The environment variable that marks a command's processes: {@code <consumer pid>.<run number>}. */
+    static final String MARKER = "QUEUE_EXEC_MARKER";
+
     /** A first word simple enough to look up: no quotes, expansions, redirections or assignment. */
     private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_./+-]+");
+    private static final Pattern PID = Pattern.compile("\\d+");
     private static final long PROBE_SECONDS = 30;
+    private static final Path PROC = Path.of("/proc");
 
     /** The signals the consumer sends. */
     enum Signal {
@@ -39,38 +46,25 @@ final class Shell {
         KILL
     }
 
+    /** A command started by the shell: its shell process and its marker. */
+    record Command(Process shell, String marker) {
+    }
+
     private final String sh;
-    private final boolean setsid;
-    private final List<String> prefix;
 
-    /** A shell named {@code sh} (a program on the PATH), with or without {@code setsid} in front. */
-    Shell(String sh, boolean setsid) {
+    /** A shell named {@code sh} (a program on the PATH). */
+    Shell(String sh) {
         this.sh = sh;
-        this.setsid = setsid;
-        this.prefix = setsid ? List.of("setsid", sh, "-c") : List.of(sh, "-c");
     }
 
-    /** The shell {@code sh}, with a process group per command where {@code setsid} is on the PATH. */
+    /** The shell {@code sh} found on the PATH. */
     static Shell find() {
-        boolean setsid = onPath("setsid");
-        if (!setsid) {
-            log.info("setsid is not on the PATH: each --exec command runs in the consumer's process group, and a "
-                    + "timeout or a shutdown signals the command's shell and its descendants one by one");
-        }
-        return new Shell("sh", setsid);
-    }
-
-    /** True when each command gets a process group of its own. */
-    boolean groups() {
-        return setsid;
+        return new Shell("sh");
     }
 
     /** The argument vector that runs {@code command}. */
     List<String> argv(String command) {
-        List<String> argv = new ArrayList<>(prefix.size() + 1);
-        argv.addAll(prefix);
-        argv.add(command);
-        return argv;
+        return List.of(sh, "-c", command);
     }
 
     /**
@@ -81,19 +75,15 @@ final class Shell {
      */
     void check(String command) {
         String first = firstWord(command);
-        List<String> argv = new ArrayList<>(prefix);
-        if (first == null) {
-            argv.add(":");
-        } else {
-            argv.addAll(List.of("command -v -- \"$1\" >/dev/null", sh, first));
-        }
+        List<String> argv = first == null ? List.of(sh, "-c", ":")
+                : List.of(sh, "-c", "command -v -- \"$1\" >/dev/null", sh, first);
         Process probe;
         try {
             probe = new ProcessBuilder(argv).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         } catch (IOException e) {
-            throw new InvalidSettingException("--exec: cannot start " + String.join(" ", prefix) + " ...: "
-                    + e.getMessage() + "; commands run as " + sh + " -c CMD, so " + sh + " must be on the PATH ("
+            throw new InvalidSettingException("--exec: cannot start " + sh + " -c ...: " + e.getMessage()
+                    + "; commands run as " + sh + " -c CMD, so " + sh + " must be on the PATH ("
                     + System.getenv("PATH") + ")", e);
         }
         try {
@@ -119,44 +109,82 @@ final class Shell {
         }
     }
 
-    /** Sends {@code signal} to each command's process group (or, without {@code setsid}, its process tree). */
-    void signal(Collection<Process> commands, Signal signal) {
+    /** Sends {@code signal} to every process of these commands (see the class comment). */
+    void signal(Collection<Command> commands, Signal signal) {
         if (commands.isEmpty()) {
             return;
         }
-        if (!groups()) {
-            for (Process command : commands) {
-                ProcessHandle shell = command.toHandle();
-                shell.descendants().forEach(child -> send(child, signal));
-                send(shell, signal);
-            }
-            return;
+        Map<Long, ProcessHandle> targets = new LinkedHashMap<>();
+        List<String> markers = new ArrayList<>(commands.size());
+        for (Command command : commands) {
+            ProcessHandle shell = command.shell().toHandle();
+            shell.descendants().forEach(child -> targets.put(child.pid(), child));
+            targets.put(shell.pid(), shell);
+            markers.add(command.marker());
         }
-        List<String> kill = new ArrayList<>(List.of(sh, "-c", "kill -" + signal + " \"$@\" 2>/dev/null", sh));
-        for (Process command : commands) {
-            kill.add("-" + command.pid()); // a negative pid is the process group
-        }
-        try {
-            Process process = new ProcessBuilder(kill).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        marked(markers).forEach(process -> targets.putIfAbsent(process.pid(), process));
+        for (ProcessHandle process : targets.values()) {
+            if (signal == Signal.KILL) {
                 process.destroyForcibly();
+            } else {
+                process.destroy();
             }
-        } catch (IOException e) {
-            log.warn("Cannot send SIG{} to {} command(s) with {} -c kill: {}; signalling each shell itself",
-                    signal, commands.size(), sh, e.toString());
-            commands.forEach(command -> send(command.toHandle(), signal));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
-    private static void send(ProcessHandle process, Signal signal) {
-        if (signal == Signal.KILL) {
-            process.destroyForcibly();
-        } else {
-            process.destroy();
+    /** The processes whose environment holds one of these markers; none where there is no {@code /proc}. */
+    static List<ProcessHandle> marked(Collection<String> markers) {
+        List<ProcessHandle> found = new ArrayList<>();
+        if (markers.isEmpty() || !Files.isDirectory(PROC)) {
+            return found;
         }
+        List<byte[]> wanted = markers.stream().map(m -> (MARKER + "=" + m).getBytes(StandardCharsets.UTF_8)).toList();
+        long self = ProcessHandle.current().pid();
+        try (DirectoryStream<Path> processes = Files.newDirectoryStream(PROC)) {
+            for (Path dir : processes) {
+                String name = dir.getFileName().toString();
+                if (!PID.matcher(name).matches() || Long.parseLong(name) == self) {
+                    continue;
+                }
+                byte[] environment;
+                try {
+                    environment = Files.readAllBytes(dir.resolve("environ"));
+                } catch (IOException | SecurityException e) {
+                    continue; // gone meanwhile, or another user's: not one of ours
+                }
+                for (byte[] marker : wanted) {
+                    if (holds(environment, marker)) {
+                        ProcessHandle.of(Long.parseLong(name)).ifPresent(found::add);
+                        break;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // /proc unreadable: the shell and its descendants are what can be signalled
+        }
+        return found;
+    }
+
+    /** True when the NUL-separated {@code environment} holds the entry {@code marker} exactly. */
+    private static boolean holds(byte[] environment, byte[] marker) {
+        int start = 0;
+        while (start < environment.length) {
+            int end = start;
+            while (end < environment.length && environment[end] != 0) {
+                end++;
+            }
+            if (end - start == marker.length) {
+                boolean same = true;
+                for (int i = 0; i < marker.length && same; i++) {
+                    same = environment[start + i] == marker[i];
+                }
+                if (same) {
+                    return true;
+                }
+            }
+            start = end + 1;
+        }
+        return false;
     }
 
     /** The command's first word, if it is a plain one worth looking up; null otherwise. */
@@ -169,18 +197,5 @@ final class Shell {
         }
         String word = trimmed.substring(0, end);
         return !word.isEmpty() && PLAIN_WORD.matcher(word).matches() ? word : null;
-    }
-
-    private static boolean onPath(String program) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

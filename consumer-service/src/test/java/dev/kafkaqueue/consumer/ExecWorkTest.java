@@ -85,7 +85,22 @@ class ExecWorkTest {
     }
 
     @Test
-    void theTimeoutKillsTheWholeProcessGroup() throws Exception {
+    void theTimeoutKillsABackgroundJobThatLeftTheShellsTree() throws Exception {
+        Path pid = dir.resolve("orphan.pid");
+        // The subshell starts a sleep and exits at once: that sleep is no descendant of the command's shell any more
+        // (its parent is gone), but it carries the command's marker.
+        ExecWork exec = exec("(sleep 60 > /dev/null 2>&1 & echo $! > " + pid + "); sleep 60",
+                Optional.of(Duration.ofMillis(500)));
+
+        assertThatThrownBy(() -> exec.handle(task(9, TextNode.valueOf("x"))))
+                .isInstanceOf(ExecFailure.class).hasMessageStartingWith("timed out after 500 ms (--exec-timeout)");
+        long orphan = Long.parseLong(Files.readString(pid).trim());
+        await("the orphaned sleep killed").atMost(Duration.ofSeconds(10))
+                .until(() -> ProcessHandle.of(orphan).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    @Test
+    void theTimeoutKillsEveryProcessTheCommandStarted() throws Exception {
         Path pid = dir.resolve("background.pid");
         ExecWork exec = exec("sleep 60 & echo $! > " + pid + "; sleep 60", Optional.of(Duration.ofMillis(500)));
 
@@ -94,7 +109,7 @@ class ExecWorkTest {
                 .isInstanceOf(ExecFailure.class).hasMessageStartingWith("timed out after 500 ms (--exec-timeout)");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
         long background = Long.parseLong(Files.readString(pid).trim());
-        await("the background sleep killed with its group").atMost(Duration.ofSeconds(10))
+        await("the background sleep killed with its shell").atMost(Duration.ofSeconds(10))
                 .until(() -> ProcessHandle.of(background).map(p -> !p.isAlive()).orElse(true));
     }
 
@@ -172,7 +187,7 @@ class ExecWorkTest {
 
     @Test
     void aCommandThatCannotStartStopsTheConsumerOnceInsteadOfFailingItsItem() {
-        ExecWork exec = new ExecWork("true", Optional.empty(), new Shell("no-such-shell-kq", false), out, err);
+        ExecWork exec = new ExecWork("true", Optional.empty(), new Shell("no-such-shell-kq"), out, err);
         opened.add(exec);
         List<String> stops = new ArrayList<>();
         exec.whenStartFails(() -> stops.add("stop"));

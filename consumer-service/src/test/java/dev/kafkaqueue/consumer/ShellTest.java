@@ -37,8 +37,27 @@ class ShellTest {
     }
 
     @Test
+    void theMarkerFindsAProcessThatLeftTheShellsTree() throws Exception {
+        String marker = "test." + System.nanoTime();
+        ProcessBuilder builder = new ProcessBuilder("sh", "-c", "(sleep 60 > /dev/null 2>&1 &); echo started");
+        builder.environment().put(Shell.MARKER, marker);
+        Process shell = builder.start();
+        shell.getInputStream().readAllBytes();
+        shell.waitFor();
+
+        java.util.List<ProcessHandle> orphans = Shell.marked(java.util.List.of(marker));
+        try {
+            assertThat(orphans).as("the background sleep, whose parent shell is gone").hasSize(1);
+            assertThat(orphans.get(0).info().command().orElse("")).endsWith("sleep");
+            assertThat(Shell.marked(java.util.List.of(marker + "0"))).as("an exact match only").isEmpty();
+        } finally {
+            orphans.forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
     void aMissingShellFailsNamingIt() {
-        assertThatThrownBy(() -> new Shell("no-such-shell-kq", false).check("true"))
+        assertThatThrownBy(() -> new Shell("no-such-shell-kq").check("true"))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessageStartingWith("--exec: cannot start no-such-shell-kq -c ...")
                 .hasMessageContaining("no-such-shell-kq must be on the PATH");

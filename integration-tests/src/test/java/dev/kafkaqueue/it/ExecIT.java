@@ -127,7 +127,7 @@ class ExecIT {
     }
 
     @Test
-    void aCommandPastItsTimeoutIsKilledWithItsWholeProcessGroupAndDeadLettered() throws IOException {
+    void aCommandPastItsTimeoutIsKilledWithEveryProcessItStartedAndDeadLettered() throws IOException {
         Path input = Files.write(dir.resolve("items.txt"), List.of("quick", "slow", "quick"), StandardCharsets.UTF_8);
         Path background = dir.resolve("background.pid");
         String command = "read -r line; if [ \"$line\" = slow ]; then sleep 300 & echo $! > '" + background
@@ -148,7 +148,7 @@ class ExecIT {
         assertThat(letter.errorMessage()).startsWith("timed out after 2000 ms (--exec-timeout)");
         assertThat(letter.header(DeadLetterTopic.EXEC_EXIT_STATUS)).as("128 + SIGKILL").isEqualTo("137");
         long pid = Long.parseLong(Files.readString(background).trim());
-        Awaitility.await("the command's background sleep, killed with its process group")
+        Awaitility.await("the command's background sleep, killed with it")
                 .atMost(Duration.ofSeconds(10))
                 .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     }
