@@ -188,9 +188,9 @@ final class Put {
             }
             JsonNode item;
             try {
-                if (!source.ready()) {
-                    // Standard input has nothing yet: what was put goes out now, and no transaction stays open while
-                    // the input waits (consumers could not see its items).
+                if (transactional && !source.ready()) {
+                    // Standard input has nothing yet: no transaction stays open while the input waits (consumers
+                    // could not see its items). Without one, the producer's linger sends them anyway.
                     queue.flush();
                 }
                 item = source.next();
