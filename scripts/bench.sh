@@ -12,7 +12,9 @@
 # --full: 2,000,000 records, 5 runs, and 1e7 in the count sweep. --smoke: 50,000 records, one run of each step,
 # under 3 minutes; it checks that every step ran and the table was printed, never a speed.
 # --share adds a separate step: Kafka's ShareConsumerPerformance (and the consumer with --group-type share when
-# the consumer has that flag). --only runs some steps: compare, count, shapes, commit, concurrency, latency, share.
+# the consumer has that flag). --only runs some steps: compare, count, shapes, commit, concurrency, exec, latency,
+# share. The exec step times `consumer-service --exec true --concurrency 4` over 10,000 items (1,000 in --smoke)
+# against `xargs -P 4 -n 1 true` over as many arguments, alternating, each a whole process.
 #
 # Without --bootstrap-server a single-node KRaft broker is started from Maven Central's jars
 # (scripts/local-broker/broker.sh, shared with run-local.sh). Kafka's tools come from the same jars.
@@ -42,7 +44,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-STEPS="compare count shapes commit concurrency latency share"
+STEPS="compare count shapes commit concurrency exec latency share"
 for step in ${ONLY//,/ }; do
   if [[ " $STEPS " != *" $step "* ]]; then
     echo "bench.sh: unknown step '$step' in --only; steps: ${STEPS// /, }" >&2
@@ -61,13 +63,14 @@ done
 # Sizes per mode. COUNTS: the count sweep; SWEEP_N: records of the partitions x consumers sweep; COMMIT_N: records
 # of the per-record/batch comparison; LAT_N: items of the latency run; JOIN_REPS: runs that time join's done line;
 # CONC_N: items of 100 ms each that the --concurrency sweep works on one partition, at each of CONCURRENCIES.
+# EXEC_N: items of the exec step (a command per item), run R times per side.
 case $MODE in
   smoke)   N=${COUNT:-50000};   R=${RUNS:-1}; COUNTS="$N";                 SWEEP_N=$N;      COMMIT_N=5000
-           LAT_N=500;  JOIN_REPS=1; MAXSIZE_N=1000; CONC_N=16;  CONCURRENCIES="1 4" ;;
+           LAT_N=500;  JOIN_REPS=1; MAXSIZE_N=1000; CONC_N=16;  CONCURRENCIES="1 4"; EXEC_N=1000 ;;
   default) N=${COUNT:-1000000}; R=${RUNS:-3}; COUNTS="100000 $N";          SWEEP_N=500000;  COMMIT_N=20000
-           LAT_N=2000; JOIN_REPS=5; MAXSIZE_N=3000; CONC_N=96;  CONCURRENCIES="1 2 4 8 16" ;;
+           LAT_N=2000; JOIN_REPS=5; MAXSIZE_N=3000; CONC_N=96;  CONCURRENCIES="1 2 4 8 16"; EXEC_N=10000 ;;
   full)    N=${COUNT:-2000000}; R=${RUNS:-5}; COUNTS="100000 1000000 10000000"; SWEEP_N=1000000; COMMIT_N=50000
-           LAT_N=5000; JOIN_REPS=10; MAXSIZE_N=5000; CONC_N=320; CONCURRENCIES="1 2 4 8 16" ;;
+           LAT_N=5000; JOIN_REPS=10; MAXSIZE_N=5000; CONC_N=320; CONCURRENCIES="1 2 4 8 16"; EXEC_N=10000 ;;
 esac
 SHAPES="1x1 4x1 4x2 4x4"
 [ "$MODE" != smoke ] || SHAPES="1x1 4x2"
@@ -308,6 +311,22 @@ for n in $CONCURRENCIES; do
   WORK_MS=100 must queue_consumer "conc-$n" "$(lab step=concurrency side=queue n="$CONC_N" concurrency="$n")" "$t" \
     "$PREFIX-conc$n" --concurrency "$n" --ordering unordered
   say "concurrency sweep: --concurrency $n, $CONC_N items of 100 ms on one partition"
+done
+fi
+
+# Real work: a command per item. The consumer runs `sh -c true` per item (--exec true), 4 at a time on one partition
+# (--ordering unordered), against xargs running `true` per argument, 4 at a time: both start a process per item, on
+# the same machine, alternating. The items are put once, untimed; each consumer run has a group of its own.
+if step_on exec; then
+t=$PREFIX-exec
+must queue_producer "exec-produce" "$(lab step=exec-produce side=queue n="$EXEC_N")" "$t" 1 "$EXEC_N"
+for run in $(seq 1 "$R"); do
+  exec_queue() { must queue_consumer "exec-queue-$run" "$(lab step=exec side=queue n="$EXEC_N" run="$run")" "$t" \
+    "$PREFIX-exec$run" --exec true --concurrency 4 --ordering unordered; }
+  exec_xargs() { must timed "exec-xargs-$run" "$(lab step=exec side=xargs n="$EXEC_N" run="$run")" \
+    sh -c "seq $EXEC_N | xargs -P 4 -n 1 true"; }
+  if (( run % 2 == 1 )); then exec_queue; exec_xargs; else exec_xargs; exec_queue; fi
+  say "exec run $run: --exec true and xargs -P 4 -n 1 true over $EXEC_N items each"
 done
 fi
 

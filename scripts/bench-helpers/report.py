@@ -168,6 +168,16 @@ def summarize(runs, args):
         c["speedup"] = round(base / c["seconds"], 2) if base and c["seconds"] else None
     s["concurrency"] = conc
 
+    q, x = pick(runs, step="exec", side="queue"), pick(runs, step="exec", side="xargs")
+    if q and x:
+        by_run = {r["run"]: r["seconds"] for r in x}
+        pairs = [ratio(r["seconds"], by_run[r["run"]]) for r in q if r["run"] in by_run]
+        mq, mx = median(r["seconds"] for r in q), median(r["seconds"] for r in x)
+        s["exec"] = {"n": q[0]["n"], "queue_s": mq, "xargs_s": mx, "ratio": ratio(mq, mx),
+                     "queue_runs": [r["seconds"] for r in q], "xargs_runs": [r["seconds"] for r in x],
+                     "pair_ratios": pairs, "pair_ratio_median": median(pairs),
+                     "queue_records": min((r.get("records") or 0 for r in q), default=None)}
+
     lat = pick(runs, step="latency")
     lat = [r for r in lat if "latency_ms" in r]
     s["latency"] = {"queue": lat[0]["latency_ms"] if lat else None, "queue_items": lat[0]["items"] if lat else None,
@@ -262,6 +272,18 @@ def markdown(s, meta):
             lines.append(f'| {c["concurrency"]} | {c["n"]:,} | {fmt(c["seconds"])} s | {fmt(c["speedup"])} |')
         lines += ["", "Each run is a whole process, JVM start and group join included, so the speed-up at large N is "
                       "bounded by that fixed cost as much as by the work."]
+    if s.get("exec"):
+        e = s["exec"]
+        lines += ["", f'### Real work: a command per item ({e["n"]:,} items, 4 at a time)', "",
+                  "| side | time, whole process | ratio |", "|---|---|---|",
+                  f'| `xargs -P 4 -n 1 true` (`seq {e["n"]}` as input) | {fmt(e["xargs_s"])} s | |',
+                  f'| `consumer-service --exec true --concurrency 4 --ordering unordered` (one partition) | '
+                  f'{fmt(e["queue_s"])} s | **{fmt(e["ratio"])}** |', "",
+                  f'Median of {len(e["queue_runs"])} run(s) per side, alternating. Every run (s): queue {e["queue_runs"]}, '
+                  f'xargs {e["xargs_runs"]}; each pair\'s ratio {e["pair_ratios"]} (median {fmt(e["pair_ratio_median"])}). '
+                  "The consumer's time includes its JVM start, the group join and the commits; each of its items runs "
+                  "`sh -c true` (dash runs `true` as a builtin), xargs runs `true` itself: one exec per item on both "
+                  "sides. Goal: at most 1.5."]
     lat = s["latency"]
     if lat["queue"] is None and lat["kafka"] is None:
         return "\n".join(lines + share(s))

@@ -145,7 +145,8 @@ public final class KafkaQueue<T> implements AutoCloseable {
     /**
      * The work {@link #process} does on each item, as asyncio's worker tasks do between {@code get()} and
      * {@code task_done()}: returning is {@code taskDone()}; throwing is a failure, tried again with backoff, then
-     * dead-lettered (in a share group: released for another delivery while the broker will make one).
+     * dead-lettered (in a share group: released for another delivery while the broker will make one). An exception
+     * that implements {@link dev.kafkaqueue.events.DeadLetterHeaders} adds its headers to the dead letter.
      *
      * @param <T> the item type
      */

@@ -27,14 +27,23 @@ import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code item = await queue.get(); ...; queue.task_done()} in a loop, until the poison pills. */
+/**
+ * {@code item = await queue.get(); ...; queue.task_done()} in a loop, until the poison pills: the work is a command
+ * ({@code --exec}) or a stand-in ({@code --work-ms}).
+ */
 @Command(name = "consumer-service", mixinStandardHelpOptions = true, version = "kafka-queue consumer 0.1.0",
         sortOptions = false,
         description = {
             "Polls the queue topic as a member of the consumer group, processes each item, then commits its offset.",
+            "With --exec CMD each item runs sh -c CMD: the payload on its standard input, QUEUE_TOPIC, "
+                    + "QUEUE_PARTITION, QUEUE_OFFSET, QUEUE_ITEM_ID, QUEUE_RUN_ID and QUEUE_ATTEMPT in its "
+                    + "environment, its output lines tagged with the item id; exit status 0 is task_done, anything "
+                    + "else a failure (retried, then dead-lettered with the exit status and the end of stderr).",
             "Ends when every partition is closed by a poison pill, after --count items, or on SIGTERM (finishes the "
                     + "record in hand, commits it, leaves the group, exits 0).",
             "Unreadable records, and items still failing after the retries, go to the dead-letter topic."},
@@ -42,10 +51,14 @@ import picocli.CommandLine.Option;
         exitCodeList = {
             "0:done: poison pills, --count reached, or SIGTERM",
             "1:run-time failure, e.g. a dead-letter write failed (that record's offset is not committed)",
-            "2:bad flags or configuration, or no broker answered at startup"})
+            "2:bad flags or configuration, no broker answered at startup, or --exec's shell cannot start"})
 final class ConsumerCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(ConsumerCommand.class);
+    /** How long a signalled consumer may take to finish, commit and leave before the JVM halts. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
+    /** How long commands have after SIGTERM before they get SIGKILL: half the grace, the rest is for the commits. */
+    static final Duration EXEC_KILL_AFTER = SHUTDOWN_GRACE.dividedBy(2);
 
     @Mixin
     ConnectionOptions connection;
@@ -53,8 +66,27 @@ final class ConsumerCommand implements Callable<Integer> {
     @Mixin
     GroupTypeOption groupType;
 
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--exec", paramLabel = "CMD", defaultValue = "${env:QUEUE_EXEC}",
+            description = "Run sh -c CMD once per item: the payload is its standard input, QUEUE_TOPIC, "
+                    + "QUEUE_PARTITION, QUEUE_OFFSET, QUEUE_ITEM_ID, QUEUE_RUN_ID and QUEUE_ATTEMPT are in its "
+                    + "environment, each line it prints goes to this consumer's standard output or error "
+                    + "as '<item id><TAB><line>'. Exit status 0 is task_done; anything else is a failure, retried "
+                    + "(--max-retries), then dead-lettered with headers dlt.exec.exit.status and dlt.exec.stderr. "
+                    + "SIGTERM passes SIGTERM on to the running commands (env QUEUE_EXEC).")
+    String exec;
+
+    @Option(names = "--exec-timeout", paramLabel = "DURATION", converter = BlankIsNoDuration.class,
+            defaultValue = "${env:QUEUE_EXEC_TIMEOUT}",
+            description = "Kill a command after DURATION, with every process it started; that run is a failure. "
+                    + "Default: no limit (env QUEUE_EXEC_TIMEOUT).")
+    Duration execTimeout;
+
     @Option(names = "--work-ms", paramLabel = "MS", defaultValue = "${env:QUEUE_WORK_MS:-0}",
-            description = "Simulated processing time per item; default ${DEFAULT-VALUE} (env QUEUE_WORK_MS).")
+            description = "Simulated processing time per item, for demos and benchmarks; not with --exec. "
+                    + "Default ${DEFAULT-VALUE} (env QUEUE_WORK_MS).")
     long workMs;
 
     @Option(names = "--commit", paramLabel = "MODE", defaultValue = "${env:QUEUE_COMMIT:-batch}",
@@ -138,33 +170,47 @@ final class ConsumerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         QueueAddress queue = connection.address();
+        Optional<ConsumerSettings.Exec> command = command();
         ConsumerSettings settings = new ConsumerSettings(queue, groupType.groupType(),
-                new ConsumerSettings.Work(Duration.ofMillis(workMs), concurrency, ordering, count, failItems),
+                new ConsumerSettings.Work(Duration.ofMillis(command.isPresent() ? workMsWithExec() : workMs),
+                        concurrency, ordering, count, failItems, command),
                 new ConsumerSettings.Commit(commit, commitInterval),
                 new ConsumerSettings.Failures(maxRetries, retryBackoff,
                         Optional.ofNullable(deadLetterTopic).filter(topic -> !topic.isBlank())),
                 new ConsumerSettings.Dedup(dedupWindow, Optional.ofNullable(appliedLog)),
                 instanceId(instanceId), itemLog, connection.connectTimeout());
-        // Every flag is checked before the cluster is: a bad one fails at once, not after --connect-timeout.
-        KafkaQueue.Handler<JsonNode> work = InjectedFailures.wrap(new SimulatedWork(settings.work().simulated()),
-                settings.work().failItems());
+        // Every flag is checked before the cluster is: a bad one fails at once, not after --connect-timeout. So is
+        // the shell --exec needs.
         OptionalInt port = Settings.port("--metrics-port", metricsPort);
+        Optional<ExecWork> commands = settings.work().exec().map(ConsumerCommand::commands);
+        KafkaQueue.Handler<JsonNode> work = InjectedFailures.wrap(commands.<KafkaQueue.Handler<JsonNode>>map(c -> c)
+                .orElseGet(() -> new SimulatedWork(settings.work().simulated())), settings.work().failItems());
         try (ServiceMetrics metrics = ServiceMetrics.start("consumer", queue, port)) {
-            ItemLog items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
-            KafkaQueue.Builder<JsonNode> builder = settings.builder().meterRegistry(metrics.registry())
-                    .listener(new ConsumerOutput(System.out, items));
-            KafkaQueue<JsonNode> opened = open(builder, settings);
-            if (opened == null) {
-                return ExitCode.OK; // a signal ended the wait before there was anything to consume
-            }
-            try {
-                return GracefulShutdown.run(() -> {
-                    metrics.unhealthy();
-                    opened.close(); // process() finishes the items in hand, commits them and returns
-                }, Duration.ofSeconds(20), () -> consume(opened, work, settings, items, metrics));
-            } finally {
-                opened.close();
-            }
+            return run(settings, work, commands, metrics);
+        } finally {
+            commands.ifPresent(ExecWork::close);
+        }
+    }
+
+    private static int run(ConsumerSettings settings, KafkaQueue.Handler<JsonNode> work, Optional<ExecWork> commands,
+                           ServiceMetrics metrics) throws Exception {
+        ItemLog items = new ItemLog(settings.itemLog(), "Consumed", System.out, Duration.ofSeconds(5));
+        KafkaQueue.Builder<JsonNode> builder = settings.builder().meterRegistry(metrics.registry())
+                .listener(new ConsumerOutput(System.out, items));
+        KafkaQueue<JsonNode> opened = open(builder, settings);
+        if (opened == null) {
+            return ExitCode.OK; // a signal ended the wait before there was anything to consume
+        }
+        // A command that cannot be started stops the consumer; close() waits for the workers, so not on one.
+        commands.ifPresent(c -> c.whenStartFails(() -> new Thread(opened::close, "exec-start-failed").start()));
+        try {
+            return GracefulShutdown.run(() -> {
+                metrics.unhealthy();
+                commands.ifPresent(c -> c.stop(EXEC_KILL_AFTER)); // SIGTERM to the commands, SIGKILL later
+                opened.close(); // process() finishes the items in hand, commits them and returns
+            }, SHUTDOWN_GRACE, () -> consume(opened, work, commands, settings, items, metrics));
+        } finally {
+            opened.close();
         }
     }
 
@@ -186,8 +232,9 @@ final class ConsumerCommand implements Callable<Integer> {
         return builder.open();
     }
 
-    private static int consume(KafkaQueue<JsonNode> q, KafkaQueue.Handler<JsonNode> work, ConsumerSettings settings,
-                               ItemLog items, ServiceMetrics metrics) throws InterruptedException {
+    private static int consume(KafkaQueue<JsonNode> q, KafkaQueue.Handler<JsonNode> work,
+                               Optional<ExecWork> commands, ConsumerSettings settings, ItemLog items,
+                               ServiceMetrics metrics) throws InterruptedException {
         KafkaQueue.Processed processed;
         try {
             processed = q.process(work, settings.work().concurrency(), settings.work().count());
@@ -196,6 +243,14 @@ final class ConsumerCommand implements Callable<Integer> {
             log.error("Stopping without {} the record: {}", settings.groupType() == GroupType.SHARE ? "acknowledging"
                     : "committing", e.getMessage());
             System.out.println("Consumer failed: " + e.getMessage());
+            return ExitCode.FAILURE;
+        }
+        Optional<java.io.IOException> cannotStart = commands.flatMap(ExecWork::startFailure);
+        if (cannotStart.isPresent()) {
+            metrics.unhealthy();
+            items.finish();
+            System.out.println("Consumer failed: cannot start --exec's command: " + cannotStart.get().getMessage()
+                    + "; " + Words.items(processed.items()) + " processed, the item in hand left for its next delivery");
             return ExitCode.FAILURE;
         }
         if (processed.concurrency() > 1) {
@@ -211,6 +266,40 @@ final class ConsumerCommand implements Callable<Integer> {
                     case STOPPED -> "stopped by signal";
                 } + ")");
         return ExitCode.OK;
+    }
+
+    /** {@code --exec} and {@code --exec-timeout}, if a command is given (a blank one is none). */
+    private Optional<ConsumerSettings.Exec> command() {
+        if (exec == null || exec.isBlank()) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--exec-timeout")) {
+                throw new InvalidSettingException("--exec-timeout applies to --exec only");
+            }
+            return Optional.empty();
+        }
+        return Optional.of(new ConsumerSettings.Exec(exec, Optional.ofNullable(execTimeout)));
+    }
+
+    /**
+     * {@code --work-ms} beside {@code --exec}: refused when given on the command line; a {@code QUEUE_WORK_MS} from
+     * the environment (a container's default, say) yields to the command, and says so.
+     */
+    private long workMsWithExec() {
+        if (spec.commandLine().getParseResult().hasMatchedOption("--work-ms")) {
+            return workMs; // refused by the settings, naming both flags
+        }
+        if (workMs != 0) {
+            log.info("QUEUE_WORK_MS={} ignored: with --exec the command is the work", workMs);
+        }
+        return 0;
+    }
+
+    /** The runner of {@code --exec}'s command, once its shell is known to start. */
+    private static ExecWork commands(ConsumerSettings.Exec exec) {
+        Shell shell = Shell.find();
+        shell.check(exec.command());
+        log.info("Each item runs sh -c '{}'{}", exec.command(),
+                exec.timeout().map(t -> ", killed after " + t.toMillis() + " ms").orElse(""));
+        return new ExecWork(exec.command(), exec.timeout(), shell, System.out, System.err);
     }
 
     /** The static member id, with {@code {hostname}} replaced: compose gives each replica its own this way. */
@@ -229,6 +318,14 @@ final class ConsumerCommand implements Callable<Integer> {
                     + e.getMessage(), e);
         }
         return Optional.of(value.replace("{hostname}", host));
+    }
+
+    /** A duration, or none for a blank value: compose passes an unset variable as an empty one. */
+    static final class BlankIsNoDuration implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return value == null || value.isBlank() ? null : DurationConverter.parse(value);
+        }
     }
 
     /** Reads --commit, listing the allowed values when it is wrong. */

@@ -58,13 +58,15 @@ record ConsumerSettings(QueueAddress queue, GroupType groupType, Work work, Comm
     }
 
     /**
-     * @param simulated  {@code --work-ms}: time spent per item
+     * @param simulated  {@code --work-ms}: time spent per item, when there is no command
      * @param concurrency items in flight at once in this process (worker threads)
      * @param ordering   which items may be in flight together
      * @param count      stop after this many items; 0 is no limit
      * @param failItems  test hook: item ids whose work throws (see {@link InjectedFailures})
+     * @param exec       {@code --exec}: the command run once per item, if any
      */
-    record Work(Duration simulated, int concurrency, Ordering ordering, int count, String failItems) {
+    record Work(Duration simulated, int concurrency, Ordering ordering, int count, String failItems,
+                Optional<Exec> exec) {
         Work {
             if (simulated == null || simulated.isNegative()) {
                 throw new InvalidSettingException("--work-ms=" + (simulated == null ? null : simulated.toMillis())
@@ -76,6 +78,28 @@ record ConsumerSettings(QueueAddress queue, GroupType groupType, Work work, Comm
             }
             Objects.requireNonNull(ordering, "ordering");
             Settings.requireNonNegative("--count", count);
+            Objects.requireNonNull(exec, "exec");
+            if (exec.isPresent() && !simulated.isZero()) {
+                throw new InvalidSettingException("--work-ms=" + simulated.toMillis() + " is not allowed with --exec: "
+                        + "the command is the work (--work-ms simulates work, for demos and benchmarks)");
+            }
+        }
+    }
+
+    /**
+     * {@code --exec}: a command run as {@code sh -c command} once per item.
+     *
+     * @param command the command; not blank
+     * @param timeout {@code --exec-timeout}: how long one run may take before it is killed, with what it started; none when
+     *                empty
+     */
+    record Exec(String command, Optional<Duration> timeout) {
+        Exec {
+            if (command == null || command.isBlank()) {
+                throw new InvalidSettingException("--exec='" + command + "' is not allowed: it must be a command");
+            }
+            Objects.requireNonNull(timeout, "timeout");
+            timeout.ifPresent(limit -> Settings.requirePositive("--exec-timeout", limit));
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -111,7 +112,25 @@ class BadFlagsIT {
                 badFlag("--metrics-port out of range", Service.CONSUMER, List.of("--metrics-port", "70000"),
                         "--metrics-port=70000 is not allowed: use 0 (any free port) to 65535"),
                 badFlag("illegal topic name", Service.PRODUCER, List.of("--topic", "no spaces"),
-                        "--topic='no spaces' is not a valid name", "a-z A-Z 0-9 . _ -"));
+                        "--topic='no spaces' is not a valid name", "a-z A-Z 0-9 . _ -"),
+                badFlag("--count with --input", Service.PRODUCER,
+                        List.of("--input", DIR + "/items.txt", "--count", "5"),
+                        "--count cannot be used with --input: the items are the input's lines"),
+                badFlag("--input file missing", Service.PRODUCER, List.of("--input", DIR + "/missing.txt"),
+                        "--input=" + DIR + "/missing.txt: no such file"),
+                badFlag("unknown --format", Service.PRODUCER, List.of("--input", "-", "--format", "xml"),
+                        "Invalid value for option '--format'", "TEXT, JSON", "'xml'"),
+                badFlag("--format without --input", Service.PRODUCER, List.of("--format", "json"),
+                        "--format applies to --input only"),
+                badFlag("--work-ms with --exec", Service.CONSUMER, List.of("--exec", "true", "--work-ms", "5"),
+                        "--work-ms=5 is not allowed with --exec"),
+                badFlag("--exec whose first word sh cannot find", Service.CONSUMER,
+                        List.of("--exec", "no-such-program-kq --flag"),
+                        "--exec: sh cannot find 'no-such-program-kq', the command's first word"),
+                badFlag("--exec-timeout without --exec", Service.CONSUMER, List.of("--exec-timeout", "5s"),
+                        "--exec-timeout applies to --exec only"),
+                badFlag("zero --exec-timeout", Service.CONSUMER, List.of("--exec", "true", "--exec-timeout", "0s"),
+                        "--exec-timeout=0s is not allowed: it must be above zero"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -120,6 +139,7 @@ class BadFlagsIT {
             List<String> args, List<String> expected) throws IOException {
         Files.writeString(dir.resolve("malformed.properties"), "x=\\u00zz\n", StandardCharsets.UTF_8);
         Files.writeString(dir.resolve("bad-value.properties"), "request.timeout.ms=soon\n", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("items.txt"), "one\ntwo\n", StandardCharsets.UTF_8);
         List<String> command = new ArrayList<>(service.prefix);
         command.addAll(List.of("--group", "g"));
         if (!args.contains("--bootstrap-server")) {
@@ -162,6 +182,23 @@ class BadFlagsIT {
         assertThat(process.awaitExit(EXIT_TIMEOUT)).as(process.output()).isEqualTo(2);
         assertThat(stderr(process)).contains("Invalid value for option '--count': 'abc' is not an int")
                 .contains("environment variable QUEUE_COUNT");
+    }
+
+    /** {@code --exec} runs {@code sh -c CMD}: without a shell the consumer fails at once, never item by item. */
+    @Test
+    void anExecWhoseShellCannotStartFailsAtStartup() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty-path"));
+
+        long started = System.nanoTime();
+        ServiceProcess process = queue.track(ServiceProcess.startJar("consumer", TestQueue.jar("consumer.jar"),
+                List.of("--bootstrap-server", NOWHERE, "--topic", "t", "--group", "g", "--exec", "true"),
+                Map.of("PATH", empty.toString())));
+        int exit = process.awaitExit(EXIT_TIMEOUT);
+
+        assertThat(exit).as(process.output()).isEqualTo(ExitCode.USAGE);
+        assertThat(stderr(process)).contains("Error: --exec: cannot start sh -c ...: Cannot run program \"sh\"")
+                .contains("sh must be on the PATH (" + empty + ")").doesNotContain("\tat ");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("before any network wait").isLessThan(QUICK);
     }
 
     @ParameterizedTest

@@ -58,6 +58,11 @@ final class Consumer {
         return flag("--applied-log", file.toString());
     }
 
+    /** {@code --exec CMD}: the command run once per item. */
+    Consumer exec(String command) {
+        return flag("--exec", command);
+    }
+
     /** Any other flag, with its values. */
     Consumer flag(String name, String... values) {
         args.add(name);

@@ -26,6 +26,10 @@ final class DeadLetterTopic {
     static final String SOURCE_OFFSET = "dlt.source.offset";
     static final String ERROR_CLASS = "dlt.error.class";
     static final String ERROR_MESSAGE = "dlt.error.message";
+    /** On the dead letter of an {@code --exec} command that failed: its exit status. */
+    static final String EXEC_EXIT_STATUS = "dlt.exec.exit.status";
+    /** On the dead letter of an {@code --exec} command that failed: the last lines of its standard error. */
+    static final String EXEC_STDERR = "dlt.exec.stderr";
 
     /** Where a dead letter came from: the source record's partition and offset. */
     record Source(int partition, long offset) {

@@ -77,6 +77,16 @@ final class Producer {
         return queue.start("producer", TestQueue.jar("producer.jar"), List.of(), args);
     }
 
+    /** Starts the producer with its standard input a pipe, for {@code --input -}; returns at once. */
+    ServiceProcess startWithStdin() {
+        return queue.startWithStdin("producer", TestQueue.jar("producer.jar"), args);
+    }
+
+    /** {@code --input FILE} ({@code -} for standard input). */
+    Producer input(String file) {
+        return flag("--input", file);
+    }
+
     /** Starts the producer and waits up to {@link TestQueue#EXIT_TIMEOUT} for it to exit; check its exit code. */
     ServiceProcess run() {
         ServiceProcess producer = start();

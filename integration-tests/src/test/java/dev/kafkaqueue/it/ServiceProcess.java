@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +29,9 @@ import org.awaitility.core.TerminalFailureException;
  * come. Every line is stamped with {@link System#nanoTime()} and {@link Instant#now()} when this JVM read it, so
  * tests can order events across processes.
  *
- * <p>Standard input is empty, and {@code QUEUE_*} environment variables are removed, so the services see only the
- * flags a test gives. {@link #close()} kills the process if it is still running.
+ * <p>Standard input is empty (or, for {@link #startJarWithStdin}, a pipe the test writes to), and {@code QUEUE_*}
+ * environment variables are removed, so the services see only the flags a test gives. {@link #close()} kills the
+ * process if it is still running.
  */
 final class ServiceProcess implements AutoCloseable {
 
@@ -75,6 +77,15 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Starts {@code java <JVM_FLAGS> -jar JAR ARGS} with these environment variables set (after the QUEUE_ purge). */
     static ServiceProcess startJar(String name, Path jar, List<String> args, Map<String, String> env) {
+        return start(name, javaCommand(jar, args), env, false);
+    }
+
+    /** Starts {@code java <JVM_FLAGS> -jar JAR ARGS} with its standard input a pipe: write to {@link #stdin()}. */
+    static ServiceProcess startJarWithStdin(String name, Path jar, List<String> args) {
+        return start(name, javaCommand(jar, args), Map.of(), true);
+    }
+
+    private static List<String> javaCommand(Path jar, List<String> args) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " does not exist: build the services first (mvn package)");
         }
@@ -84,17 +95,17 @@ final class ServiceProcess implements AutoCloseable {
         command.add("-jar");
         command.add(jar.toString());
         command.addAll(args);
-        return start(name, command, env);
+        return command;
     }
 
     /** Starts any command. */
     static ServiceProcess start(String name, List<String> command) {
-        return start(name, command, Map.of());
+        return start(name, command, Map.of(), false);
     }
 
-    private static ServiceProcess start(String name, List<String> command, Map<String, String> env) {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(
-                new File("/dev/null")));
+    private static ServiceProcess start(String name, List<String> command, Map<String, String> env, boolean stdin) {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectInput(stdin ? ProcessBuilder.Redirect.PIPE
+                : ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.environment().keySet().removeIf(key -> key.startsWith("QUEUE_"));
         builder.environment().putAll(env);
         try {
@@ -111,6 +122,11 @@ final class ServiceProcess implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    /** The process's standard input, for {@link #startJarWithStdin}; closing it is the end of the input. */
+    OutputStream stdin() {
+        return process.getOutputStream();
     }
 
     long pid() {

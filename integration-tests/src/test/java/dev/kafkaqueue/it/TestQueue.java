@@ -139,11 +139,21 @@ final class TestQueue implements AfterEachCallback {
 
     /** Starts {@code jar} with the connection flags for this queue first, then {@code args}, and tracks it. */
     ServiceProcess start(String role, Path jar, List<String> prefix, List<String> args) {
+        return track(ServiceProcess.startJar(role + "-" + (processes.size() + 1), jar, command(prefix, args)));
+    }
+
+    /** {@link #start}, with standard input a pipe the test writes to ({@link ServiceProcess#stdin()}). */
+    ServiceProcess startWithStdin(String role, Path jar, List<String> args) {
+        return track(ServiceProcess.startJarWithStdin(role + "-" + (processes.size() + 1), jar,
+                command(List.of(), args)));
+    }
+
+    private List<String> command(List<String> prefix, List<String> args) {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of("--bootstrap-servers", broker().bootstrapServers(), "--topic", topic,
                 "--group", group));
         command.addAll(args);
-        return track(ServiceProcess.startJar(role + "-" + (processes.size() + 1), jar, command));
+        return command;
     }
 
     /** Tracks a process started elsewhere, so that teardown kills it and keeps its output. */

@@ -7,6 +7,7 @@ import dev.kafkaqueue.options.GroupType;
 import dev.kafkaqueue.cli.QueueAddress;
 import dev.kafkaqueue.cli.Settings;
 import dev.kafkaqueue.cli.ItemLog;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,6 +43,7 @@ public record ProducerSettings(QueueAddress queue, Run run, NewTopic newTopic, P
                 .partitions(newTopic.partitionsToCreate())
                 .replicationFactor(newTopic.replicationFactor())
                 .runId(run.runId())
+                .firstItemId(run.items().firstId())
                 .putTimeout(pacing.timeout())
                 .lagInterval(pacing.lagInterval())
                 .requestTimeout(pacing.connectTimeout());
@@ -68,14 +70,14 @@ public record ProducerSettings(QueueAddress queue, Run run, NewTopic newTopic, P
     /**
      * The run's items.
      *
-     * @param count           items to put, ids 0..count-1
+     * @param items           what to put: generated items, or the lines of a file or of standard input
      * @param runId           names this run; with the item id it is the dedup key; no spaces
      * @param pills           whether to send the pills after the items
      * @param transactionalId send in transactions under this id, if present
      */
-    public record Run(int count, String runId, Pills pills, Optional<String> transactionalId) {
+    public record Run(Items items, String runId, Pills pills, Optional<String> transactionalId) {
         public Run {
-            Settings.requireNonNegative("--count", count);
+            Objects.requireNonNull(items, "items");
             if (runId == null || runId.isBlank() || runId.contains(" ")) {
                 throw new InvalidSettingException("--run-id='" + runId
                         + "' is not allowed: it must be non-empty, without spaces");
@@ -83,6 +85,60 @@ public record ProducerSettings(QueueAddress queue, Run run, NewTopic newTopic, P
             Objects.requireNonNull(pills, "pills");
             Objects.requireNonNull(transactionalId, "transactionalId");
         }
+    }
+
+    /** Where the items come from. */
+    public sealed interface Items permits Generated, Lines {
+        /** The id of the first item put; the next ones count up from it. */
+        long firstId();
+    }
+
+    /**
+     * {@code --count N}: N generated items, {@code item-0} ... (ids 0..N-1), for demos and the benchmark.
+     *
+     * @param count items to put, 0 or more
+     */
+    public record Generated(int count) implements Items {
+        public Generated {
+            Settings.requireNonNegative("--count", count);
+        }
+
+        @Override
+        public long firstId() {
+            return 0;
+        }
+    }
+
+    /**
+     * {@code --input FILE} (or {@code -} for standard input): one item per line, its id the line number (from 1), so a
+     * second run of the same file puts recognisably the same items.
+     *
+     * @param file   the file, or empty for standard input
+     * @param format how a line is read
+     */
+    public record Lines(Optional<Path> file, Format format) implements Items {
+        public Lines {
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(format, "format");
+        }
+
+        @Override
+        public long firstId() {
+            return 1;
+        }
+
+        /** The input's name, for messages: the file, or standard input. */
+        public String name() {
+            return file.map(Path::toString).orElse("standard input");
+        }
+    }
+
+    /** How an input line becomes an item's payload ({@code --format}). */
+    public enum Format {
+        /** The line's text, without its newline (default). */
+        TEXT,
+        /** JSON Lines: the line is exactly one JSON value, and that value is the payload. */
+        JSON
     }
 
     /**

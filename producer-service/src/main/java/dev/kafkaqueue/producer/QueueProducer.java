@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.kafkaqueue.KafkaQueue;
 import dev.kafkaqueue.cli.ExitCode;
 import dev.kafkaqueue.cli.GracefulShutdown;
+import dev.kafkaqueue.cli.InvalidSettingException;
 import dev.kafkaqueue.cli.ItemLog;
 import dev.kafkaqueue.cli.ServiceMetrics;
 import dev.kafkaqueue.internal.StopSignal;
@@ -14,8 +15,14 @@ import dev.kafkaqueue.internal.lag.PartitionTail;
 import dev.kafkaqueue.options.GroupType;
 import dev.kafkaqueue.producer.join.JoinRunner;
 import dev.kafkaqueue.producer.join.JoinSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +38,8 @@ final class QueueProducer {
     private static final Logger log = LoggerFactory.getLogger(QueueProducer.class);
     /** How long a signalled producer may take to flush and report before the JVM halts. */
     private static final Duration GRACE = Duration.ofSeconds(30);
+    /** Kafka's default max.request.size. */
+    private static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
 
     private final ProducerSettings settings;
     private final GroupType groupType;
@@ -45,6 +54,13 @@ final class QueueProducer {
 
     /** Runs to completion and returns the process exit code. */
     int run() throws Exception {
+        try (InputLines input = openInput()) {
+            return run(input == null ? Put.generated(((ProducerSettings.Generated) settings.run().items()).count())
+                    : Put.lines(input));
+        }
+    }
+
+    private int run(Put.Source source) throws Exception {
         ItemLog items = new ItemLog(settings.itemLog(), "Produced", System.out, Duration.ofSeconds(5));
         ProducerOutput output = new ProducerOutput(System.out, items);
         KafkaQueue<JsonNode> queue = settings.builder(groupType).meterRegistry(metrics.registry()).listener(output)
@@ -55,7 +71,7 @@ final class QueueProducer {
                 stop.stop();
                 metrics.unhealthy();
                 queue.close();
-            }, GRACE, () -> new Put(settings, output, items, stop, System.out).run(Put.Target.of(queue)));
+            }, GRACE, () -> new Put(settings, output, items, stop, System.out).run(Put.Target.of(queue), source));
             reportBackpressure();
             if (putResult != ExitCode.OK || settings.afterPut() != ProducerSettings.AfterPut.JOIN) {
                 return putResult;
@@ -76,6 +92,44 @@ final class QueueProducer {
             return new JoinRunner(JoinSettings.afterPut(settings.queue(), settings.pacing().timeout(),
                     settings.pacing().lagInterval(), itemsPut, timeout), System.out)
                     .run(LagReader.of(groupType, admin, tail, timeout).withOldestUnfinished(tail), stop);
+        }
+    }
+
+    /**
+     * {@code --input}'s lines, opened before anything else: a missing file fails at once. Null for generated items.
+     *
+     * @throws InvalidSettingException when the file cannot be read
+     */
+    private InputLines openInput() {
+        if (!(settings.run().items() instanceof ProducerSettings.Lines lines)) {
+            return null;
+        }
+        InputStream in;
+        if (lines.file().isEmpty()) {
+            in = System.in;
+        } else {
+            Path file = lines.file().get();
+            if (Files.isDirectory(file)) {
+                throw new InvalidSettingException("--input=" + file + ": is a directory, not a file of items");
+            }
+            try {
+                in = Files.newInputStream(file);
+            } catch (NoSuchFileException e) {
+                throw new InvalidSettingException("--input=" + file + ": no such file", e);
+            } catch (IOException e) {
+                throw new InvalidSettingException("--input=" + file + ": cannot be read: " + e, e);
+            }
+        }
+        return new InputLines(in, lines.format(), maxRequestSize());
+    }
+
+    /** The producer's max.request.size: no longer line can be a record. */
+    private int maxRequestSize() {
+        Object value = settings.queue().client().clientProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        try {
+            return value == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(value.toString().trim());
+        } catch (NumberFormatException e) {
+            return DEFAULT_MAX_REQUEST_SIZE; // the producer itself refuses the value when it opens, naming it
         }
     }
 

@@ -12,14 +12,15 @@ class ProducerSettingsTest {
 
     @Test
     void aNegativeCountIsRefusedNamingTheFlag() {
-        assertThatThrownBy(() -> new ProducerSettings.Run(-1, "r", ProducerSettings.Pills.SEND, Optional.empty()))
+        assertThatThrownBy(() -> new ProducerSettings.Generated(-1))
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessage("--count=-1 is not allowed: it must be 0 or more");
     }
 
     @Test
     void aRunIdWithSpacesIsRefused() {
-        assertThatThrownBy(() -> new ProducerSettings.Run(1, "a b", ProducerSettings.Pills.SEND, Optional.empty()))
+        assertThatThrownBy(() -> new ProducerSettings.Run(new ProducerSettings.Generated(1), "a b",
+                ProducerSettings.Pills.SEND, Optional.empty()))
                 .isInstanceOf(InvalidSettingException.class).hasMessageContaining("--run-id='a b'");
     }
 

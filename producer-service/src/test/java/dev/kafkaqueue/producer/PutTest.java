@@ -17,6 +17,7 @@ import dev.kafkaqueue.internal.put.BackpressureGate;
 import dev.kafkaqueue.internal.put.PutOptions;
 import dev.kafkaqueue.internal.put.Putter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -132,7 +133,8 @@ class PutTest {
     void aSignalDuringTheIntervalEndsTheWaitAtOnce() throws Exception {
         stop.stop();
         ProducerSettings settings = new ProducerSettings(queue(),
-                new ProducerSettings.Run(3, "run-1", ProducerSettings.Pills.SEND, Optional.empty()),
+                new ProducerSettings.Run(new ProducerSettings.Generated(3), "run-1", ProducerSettings.Pills.SEND,
+                        Optional.empty()),
                 new ProducerSettings.NewTopic(OptionalInt.empty(), (short) -1),
                 new ProducerSettings.Pacing(0, Duration.ofSeconds(1), Duration.ofHours(1), Duration.ofMillis(1),
                         Duration.ofSeconds(1)),
@@ -166,17 +168,103 @@ class PutTest {
         };
     }
 
+    @Test
+    void inputLinesArePutWithTheirLineNumbersAsIdsThenThePills() throws Exception {
+        MockProducer<byte[], byte[]> producer = producer(2);
+
+        int exit = putLines(ProducerSettings.Format.TEXT, "https://a.example/x\r\n\nlast, no newline", producer, 0);
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(producer.history()).hasSize(5);
+        assertThat(producer.history().subList(0, 3)).extracting(r -> new String(r.key(), StandardCharsets.UTF_8))
+                .as("ids are line numbers").containsExactly("1", "2", "3");
+        assertThat(payloads(producer, 3)).containsExactly("\"https://a.example/x\"", "\"\"", "\"last, no newline\"");
+        assertThat(text()).contains("Produced 1 (partition", "Produced 3 (partition",
+                "Producer done: 3 items and 2 pills acknowledged");
+    }
+
+    @Test
+    void jsonLinesPutTheirValues() throws Exception {
+        MockProducer<byte[], byte[]> producer = producer(1);
+
+        int exit = putLines(ProducerSettings.Format.JSON, "{\"url\": \"https://a.example\"}\n[1, 2]\n\"text\"\n7\n",
+                producer, 0);
+
+        assertThat(exit).isEqualTo(ExitCode.OK);
+        assertThat(payloads(producer, 4)).containsExactly("{\"url\":\"https://a.example\"}", "[1,2]", "\"text\"", "7");
+    }
+
+    @Test
+    void aLineThatIsNotJsonStopsTheRunNamingItAfterThePutsBeforeItWithoutPills() throws Exception {
+        MockProducer<byte[], byte[]> producer = producer(2);
+
+        int exit = putLines(ProducerSettings.Format.JSON, "{\"a\": 1}\n{\"a\": \n{\"a\": 3}\n", producer, 0);
+
+        assertThat(exit).as("a bad input is a usage error").isEqualTo(ExitCode.USAGE);
+        assertThat(producer.history()).as("line 1 only: no pills").hasSize(1);
+        assertThat(text()).containsPattern("Producer stopped: line 2: not valid JSON: .+; 1 item acknowledged, "
+                + "no poison pills sent");
+    }
+
+    @Test
+    void aLineTooLargeForTheTopicStopsTheRunWithItsSizeAndTheLimit() throws Exception {
+        MockProducer<byte[], byte[]> producer = producer(1);
+
+        int exit = putLines(ProducerSettings.Format.TEXT, "small\nsmall too\n" + "x".repeat(500) + "\nnever read\n",
+                producer, 300);
+
+        assertThat(exit).isEqualTo(ExitCode.USAGE);
+        assertThat(producer.history()).hasSize(2);
+        assertThat(text()).containsPattern("Producer stopped: line 3: item 3 is \\d+ bytes as a record, more than the "
+                + "300 bytes topic jobs takes .*; 2 items acknowledged, no poison pills sent");
+    }
+
+    private int putLines(ProducerSettings.Format format, String input, MockProducer<byte[], byte[]> producer,
+                         int largestRecord) throws Exception {
+        ProducerSettings settings = new ProducerSettings(queue(),
+                new ProducerSettings.Run(new ProducerSettings.Lines(Optional.empty(), format), "run-1",
+                        ProducerSettings.Pills.SEND, Optional.empty()),
+                new ProducerSettings.NewTopic(OptionalInt.empty(), (short) -1),
+                new ProducerSettings.Pacing(0, Duration.ofSeconds(30), Duration.ZERO, Duration.ofMillis(1),
+                        Duration.ofSeconds(1)),
+                ProducerSettings.AfterPut.EXIT, ItemLog.Mode.EACH);
+        try (InputLines lines = new InputLines(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                format, 1_048_576)) {
+            return put(settings, producer, unbounded(), Put.lines(lines), largestRecord);
+        }
+    }
+
+    /** The payloads of the first {@code n} records, as the JSON they were sent as. */
+    private static List<String> payloads(MockProducer<byte[], byte[]> producer, int n) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        return producer.history().subList(0, n).stream().map(r -> {
+            try {
+                return mapper.readTree(r.value()).get("payload").toString();
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+    }
+
     /** Runs the producer's puts through the queue's producer over {@code producer}, as the service would. */
     private int put(ProducerSettings settings, MockProducer<byte[], byte[]> producer,
                     BackpressureGate.CommittedOffsets committed) throws InterruptedException {
+        int count = ((ProducerSettings.Generated) settings.run().items()).count();
+        return put(settings, producer, committed, Put.generated(count), 0);
+    }
+
+    private int put(ProducerSettings settings, MockProducer<byte[], byte[]> producer,
+                    BackpressureGate.CommittedOffsets committed, Put.Source source, int largestRecord)
+            throws InterruptedException {
         ItemLog items = new ItemLog(ItemLog.Mode.EACH, "Produced", out, Duration.ofSeconds(5));
         ProducerOutput output = new ProducerOutput(out, items);
         PutOptions options = new PutOptions(new ClientConfig("unused:9092", Map.of()), TOPIC, "workers",
-                settings.pacing().maxsize(), settings.run().runId(), 0, settings.run().transactionalId(),
-                Optional.of(settings.pacing().timeout()), Duration.ofMillis(5), Duration.ofSeconds(1));
-        Putter putter = new Putter(options, committed, 0, output, closed, new SimpleMeterRegistry(),
+                settings.pacing().maxsize(), settings.run().runId(), settings.run().items().firstId(),
+                settings.run().transactionalId(), Optional.of(settings.pacing().timeout()), Duration.ofMillis(5),
+                Duration.ofSeconds(1));
+        Putter putter = new Putter(options, committed, largestRecord, output, closed, new SimpleMeterRegistry(),
                 new ClientMetrics(null), props -> producer);
-        return new Put(settings, output, items, stop, out).run(target(putter));
+        return new Put(settings, output, items, stop, out).run(target(putter), source);
     }
 
     /** The queue's puts, as {@code KafkaQueue} makes them of its producer. */
@@ -231,7 +319,8 @@ class PutTest {
     private static ProducerSettings settings(int count, int maxsize, Optional<String> transactionalId,
                                              Duration timeout) {
         return new ProducerSettings(queue(),
-                new ProducerSettings.Run(count, "run-1", ProducerSettings.Pills.SEND, transactionalId),
+                new ProducerSettings.Run(new ProducerSettings.Generated(count), "run-1", ProducerSettings.Pills.SEND,
+                        transactionalId),
                 new ProducerSettings.NewTopic(OptionalInt.empty(), (short) -1),
                 new ProducerSettings.Pacing(maxsize, timeout, Duration.ZERO, Duration.ofMillis(1),
                         Duration.ofSeconds(1)),

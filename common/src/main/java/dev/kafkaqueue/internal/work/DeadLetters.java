@@ -1,11 +1,13 @@
 package dev.kafkaqueue.internal.work;
 
+import dev.kafkaqueue.events.DeadLetterHeaders;
 import dev.kafkaqueue.internal.ClientConfig;
 import dev.kafkaqueue.internal.KafkaErrors;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes records that cannot be processed to the dead-letter topic: the original key, value and headers, plus
- * headers naming the source topic, partition and offset, the error class and its message.
+ * headers naming the source topic, partition and offset, the error class and its message, and the failure's own
+ * headers when the error carries some ({@link DeadLetterHeaders}).
  *
  * <p>Each write waits for its acknowledgement, so the caller commits the source offset only once the record is safe
  * in the dead-letter topic. Bad records are rare, so a synchronous write costs nothing on the normal path. Safe for
@@ -59,6 +62,8 @@ final class DeadLetters implements Closeable {
 
     /** Caps the error message header, so that the room {@link DeadLetterSizing#HEADROOM} leaves always holds it. */
     static final int ERROR_MESSAGE_MAX_CHARS = 2_000;
+    /** Caps a failure's own headers ({@link DeadLetterHeaders}), names and values together, for the same reason. */
+    static final int EXTRA_HEADERS_MAX_BYTES = 8 * 1024;
     /** The broker's default {@code message.max.bytes}: the limit assumed when the dead-letter topic's is unknown. */
     static final int BROKER_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
     /** What a record batch adds around one record (batch header, record framing), generously. */
@@ -138,6 +143,9 @@ final class DeadLetters implements Closeable {
         headers.add(SOURCE_OFFSET, utf8(Long.toString(record.offset())));
         headers.add(ERROR_CLASS, utf8(error.getClass().getName()));
         headers.add(ERROR_MESSAGE, utf8(capped(String.valueOf(error.getMessage()))));
+        if (error instanceof DeadLetterHeaders extra) {
+            addExtra(headers, extra);
+        }
         try {
             send(out, record, new ProducerRecord<>(topic, null, record.key(), record.value(), headers));
         } catch (RecordTooLargeException tooLarge) {
@@ -237,6 +245,29 @@ final class DeadLetters implements Closeable {
             throw e;
         } catch (TimeoutException | KafkaException e) {
             throw new DeadLetterException(topic, source, e);
+        }
+    }
+
+    /** A failure's own headers, each value capped, and no more than {@link #EXTRA_HEADERS_MAX_BYTES} in all. */
+    private static void addExtra(Headers headers, DeadLetterHeaders extra) {
+        Map<String, String> wanted = extra.deadLetterHeaders();
+        if (wanted == null) {
+            return;
+        }
+        int room = EXTRA_HEADERS_MAX_BYTES;
+        for (Map.Entry<String, String> header : wanted.entrySet()) {
+            if (header.getKey() == null || header.getValue() == null) {
+                continue;
+            }
+            byte[] name = utf8(header.getKey());
+            byte[] value = utf8(capped(header.getValue()));
+            room -= name.length + value.length;
+            if (room < 0) {
+                log.debug("Dead-letter header {} left out: a failure's headers take at most {} bytes",
+                        header.getKey(), EXTRA_HEADERS_MAX_BYTES);
+                continue;
+            }
+            headers.add(header.getKey(), value);
         }
     }
 

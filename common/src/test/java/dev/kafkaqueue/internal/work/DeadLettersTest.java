@@ -3,10 +3,13 @@ package dev.kafkaqueue.internal.work;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kafkaqueue.events.DeadLetterHeaders;
 import dev.kafkaqueue.internal.codec.UnreadableRecordException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -139,6 +142,63 @@ class DeadLettersTest {
 
         assertThat(header(producer.history().get(0), DeadLetters.ERROR_MESSAGE))
                 .hasSize(DeadLetters.ERROR_MESSAGE_MAX_CHARS + 3).endsWith("...");
+    }
+
+    /** A failure that names its own dead-letter headers, as the consumer's --exec does. */
+    private static final class FailureWithHeaders extends Exception implements DeadLetterHeaders {
+        private static final long serialVersionUID = 1L;
+        private final transient Map<String, String> headers;
+
+        FailureWithHeaders(String message, Map<String, String> headers) {
+            super(message);
+            this.headers = headers;
+        }
+
+        @Override
+        public Map<String, String> deadLetterHeaders() {
+            return headers;
+        }
+    }
+
+    @Test
+    void aFailuresOwnHeadersFollowTheQueuesOnes() {
+        LimitedProducer producer = new LimitedProducer(LIMIT);
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("dlt.exec.exit.status", "3");
+        extra.put("dlt.exec.stderr", "cp: cannot stat 'a.jpg'\nno space left");
+        extra.put("dlt.exec.unset", null);
+
+        new DeadLetters(producer, DLT, Duration.ofSeconds(1))
+                .publish(record(null, bytes(10)), new FailureWithHeaders("exit status 3", extra));
+
+        ProducerRecord<byte[], byte[]> letter = producer.history().get(0);
+        assertThat(header(letter, DeadLetters.ERROR_MESSAGE)).isEqualTo("exit status 3");
+        assertThat(header(letter, "dlt.exec.exit.status")).isEqualTo("3");
+        assertThat(header(letter, "dlt.exec.stderr")).isEqualTo("cp: cannot stat 'a.jpg'\nno space left");
+        assertThat(letter.headers().lastHeader("dlt.exec.unset")).as("a null value is left out").isNull();
+    }
+
+    @Test
+    void aFailuresOwnHeadersAreCappedEachAndInAll() {
+        LimitedProducer producer = new LimitedProducer(LIMIT);
+        Map<String, String> extra = new LinkedHashMap<>();
+        for (int i = 0; i < 10; i++) {
+            extra.put("dlt.big." + i, "y".repeat(10 * DeadLetters.ERROR_MESSAGE_MAX_CHARS));
+        }
+
+        new DeadLetters(producer, DLT, Duration.ofSeconds(1))
+                .publish(record(null, bytes(10)), new FailureWithHeaders("failed", extra));
+
+        ProducerRecord<byte[], byte[]> letter = producer.history().get(0);
+        assertThat(header(letter, "dlt.big.0")).hasSize(DeadLetters.ERROR_MESSAGE_MAX_CHARS + 3);
+        long extraBytes = 0;
+        for (Header h : letter.headers()) {
+            if (h.key().startsWith("dlt.big.")) {
+                extraBytes += h.key().length() + h.value().length;
+            }
+        }
+        assertThat(extraBytes).isPositive().isLessThanOrEqualTo(DeadLetters.EXTRA_HEADERS_MAX_BYTES);
+        assertThat(letter.headers().lastHeader("dlt.big.9")).as("past the cap: left out").isNull();
     }
 
     private static ConsumerRecord<byte[], byte[]> record(byte[] key, byte[] value) {
