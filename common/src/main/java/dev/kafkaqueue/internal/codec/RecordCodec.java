@@ -54,26 +54,13 @@ public final class RecordCodec {
      * @throws UnreadableRecordException naming what was wrong; the caller dead-letters the record
      */
     public QueueMessage decode(byte[] value) throws UnreadableRecordException {
-        QueueMessage message = readCanonical(value);
-        return message != null ? message : decodeStrictly(value);
-    }
-
-    /**
-     * The message when {@code value} is exactly in the layout {@link #encode} writes, read by the fast path; null for
-     * anything else, which {@link #decode} then judges. Cheap enough for the poll thread, where a record's bytes are
-     * still in the cache Kafka's fetch parsing left them in.
-     */
-    public QueueMessage readCanonical(byte[] value) {
-        return value == null || value.length == 0 ? null : envelopes.read(value);
-    }
-
-    private QueueMessage decodeStrictly(byte[] value) throws UnreadableRecordException {
         if (value == null) {
             throw new UnreadableRecordException("null value (tombstone): a queue record always has a value");
         }
         if (value.length == 0) {
             throw new UnreadableRecordException("empty value: expected a JSON object");
         }
-        return StrictJson.decode(value);
+        QueueMessage message = envelopes.read(value);
+        return message != null ? message : StrictJson.decode(value);
     }
 }

@@ -96,7 +96,7 @@ final class RecordHandler<T> {
         ConsumerRecord<byte[], byte[]> record = task.record;
         QueueMessage message;
         try {
-            message = task.read != null ? task.read : codec.decode(record.value());
+            message = codec.decode(record.value());
         } catch (UnreadableRecordException e) {
             log.warn("Unreadable record {}-{}@{} goes to {}: {}", record.topic(), record.partition(), record.offset(),
                     deadLetters.topic(), e.getMessage());

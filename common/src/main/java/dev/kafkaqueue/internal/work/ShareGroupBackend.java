@@ -5,7 +5,6 @@ import dev.kafkaqueue.options.CommitMode;
 import dev.kafkaqueue.internal.ClientConfig;
 import dev.kafkaqueue.internal.ClientMetrics;
 import dev.kafkaqueue.internal.KafkaErrors;
-import dev.kafkaqueue.internal.codec.RecordCodec;
 import dev.kafkaqueue.internal.lag.LagReader;
 import dev.kafkaqueue.internal.lag.LagSnapshot;
 import dev.kafkaqueue.internal.lag.PartitionLag;
@@ -53,8 +52,6 @@ final class ShareGroupBackend implements Backend {
 
     private static final Logger log = LoggerFactory.getLogger(ShareGroupBackend.class);
 
-    /** Reads each record on the poll thread, while its bytes are still in this core's cache. */
-    private final RecordCodec codec = new RecordCodec();
     private final WorkOptions options;
     private final Function<Map<String, Object>, ShareConsumer<byte[], byte[]>> clients;
     private final RunClosure closure;
@@ -124,7 +121,7 @@ final class ShareGroupBackend implements Backend {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             TopicPartition tp = new TopicPartition(record.topic(), record.partition());
             Task task = new Task(record, partitions.computeIfAbsent(tp, p -> new PartitionProgress(p,
-                    RunClosure.OPEN)), codec.readCanonical(record.value()));
+                    RunClosure.OPEN)));
             batch.add(task);
             tasks.add(task);
         }

@@ -14,10 +14,7 @@ public final class Task {
 
     final ConsumerRecord<byte[], byte[]> record;
     final PartitionProgress partition;
-    /**
-     * What it holds in memory while in flight: the record's key and value bytes and, when the poll thread read the
-     * item, about as much again for the item's text.
-     */
+    /** The record's key and value bytes: what it holds in memory while in flight. */
     final int bytes;
     /** The offset to commit once this task is done: the next record's, or past a transaction marker. */
     long nextOffset;
@@ -28,11 +25,6 @@ public final class Task {
     String closureMetadata;
     /** How a share group acknowledges the record once done. Written before {@link #done}. */
     AcknowledgeType acknowledgement = AcknowledgeType.ACCEPT;
-    /**
-     * The record's message as the poll thread read it, when it is in the canonical layout; null for anything else,
-     * which the thread that takes the task decodes (and judges) itself.
-     */
-    final QueueMessage read;
     /** The item, once the thread that took the task read it; null for a pill or an unreadable record. */
     QueueMessage.Item item;
     /** The item as the queue's type, once read. */
@@ -42,16 +34,10 @@ public final class Task {
     private volatile boolean done;
 
     Task(ConsumerRecord<byte[], byte[]> record, PartitionProgress partition) {
-        this(record, partition, null);
-    }
-
-    Task(ConsumerRecord<byte[], byte[]> record, PartitionProgress partition, QueueMessage read) {
         this.record = record;
-        this.read = read;
         this.partition = partition;
         this.nextOffset = record.offset() + 1;
-        int value = Math.max(0, record.serializedValueSize());
-        this.bytes = Math.max(0, record.serializedKeySize()) + (read == null ? value : 2 * value);
+        this.bytes = Math.max(0, record.serializedKeySize()) + Math.max(0, record.serializedValueSize());
     }
 
     /** Marks the task finished; any thread. */

@@ -1,6 +1,5 @@
 package dev.kafkaqueue.internal.work;
 
-import dev.kafkaqueue.internal.codec.RecordCodec;
 import dev.kafkaqueue.options.CommitMode;
 
 import java.time.Duration;
@@ -42,8 +41,6 @@ final class TaskDone {
         void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, Runnable succeeded, Runnable failed);
     }
 
-    /** Reads each record on the poll thread, while Kafka's fetch parsing has left its bytes in this core's cache. */
-    private final RecordCodec codec = new RecordCodec();
     private final CommitMode mode;
     private final long intervalNanos;
     private final Committer committer;
@@ -102,7 +99,7 @@ final class TaskDone {
             partition.oldestMillis = records.get(0).timestamp();
         }
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            Task task = new Task(record, partition, codec.readCanonical(record.value()));
+            Task task = new Task(record, partition);
             partition.inFlight.add(task);
             partition.inFlightBytes += task.bytes;
             tasks.add(task);
