@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * Everything the consumer service needs, parsed and checked once at startup, in small parts. Each failure names the
@@ -154,6 +155,12 @@ record ConsumerSettings(QueueAddress queue, GroupType groupType, Work work, Comm
                 .retryBackoff(failures.retryBackoff())
                 .dedupWindow(dedup.window())
                 .requestTimeout(connectTimeout);
+        if (groupType == GroupType.SHARE && work.exec().isPresent()
+                && !queue.client().clientProperties().containsKey(ConsumerConfig.MAX_POLL_RECORDS_CONFIG)) {
+            // A command per item is slow next to a poll: one record per poll, so that the group's other members take
+            // the rest, and no batch outlives the group's record lock (the engine would size it from the backlog).
+            builder.config(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        }
         failures.deadLetterTopic().ifPresent(builder::deadLetterTopic);
         dedup.appliedLog().ifPresent(builder::appliedLog);
         instanceId.ifPresent(builder::instanceId);

@@ -9,6 +9,7 @@ import dev.kafkaqueue.internal.codec.QueueMessage;
 import dev.kafkaqueue.internal.codec.RecordCodec;
 import dev.kafkaqueue.internal.codec.UnreadableRecordException;
 import dev.kafkaqueue.internal.lag.LagReader;
+import dev.kafkaqueue.internal.lag.PartitionLag;
 import dev.kafkaqueue.internal.lag.PartitionTail;
 import dev.kafkaqueue.internal.lag.ShareGroups;
 import dev.kafkaqueue.options.GroupType;
@@ -26,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -59,6 +61,12 @@ public final class Engine<T> implements AutoCloseable {
     static final Duration BUSY_POLL_TIMEOUT = Duration.ofMillis(100);
     /** Idle members look at the group's closures at most this often: a few small requests, never per record. */
     private static final Duration CLOSURE_CHECK_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * After a pill, the first look again comes this soon, and each next one twice as late, up to the interval: the
+     * group's state says the run is closed only once the other members' last commits (a share group: the broker's
+     * share-partition state) have landed, typically within tens of milliseconds of the pill.
+     */
+    private static final Duration CLOSURE_RECHECK_FIRST = Duration.ofMillis(25);
 
     /** How a run of {@code process()} ended. */
     public enum Ending {
@@ -179,9 +187,12 @@ public final class Engine<T> implements AutoCloseable {
         if (options.groupType() == GroupType.SHARE) {
             PartitionTail tail = new PartitionTail(options.client(), options.requestTimeout());
             LagReader lag = LagReader.of(GroupType.SHARE, admin, tail, options.requestTimeout());
+            ShareGroups.Limits limits = shareLimits(admin, options);
+            int batch = shareBatch(admin, lag, options, limits);
             return new Parts(dedup, deadLetters, (closure, startedAt, meters, beforeCommit) ->
-                    ShareGroupBackend.create(options, closure, lag, startedAt, meters, clientMetrics),
-                    deliveryCountLimit(admin, options), tail);
+                    ShareGroupBackend.create(options, closure, lag, startedAt, meters, clientMetrics, batch,
+                            limits.recordLockDuration()),
+                    limits.deliveryCountLimit(), tail);
         }
         return new Parts(dedup, deadLetters, (closure, startedAt, meters, beforeCommit) ->
                 ConsumerGroupBackend.create(options, closure, admin, meters, beforeCommit, clientMetrics), 0, null);
@@ -386,6 +397,7 @@ public final class Engine<T> implements AutoCloseable {
 
     private Ending loop() {
         long nextClosureCheck = System.nanoTime();
+        long closureRecheck = CLOSURE_CHECK_INTERVAL.toNanos();
         List<Task> tasks = new ArrayList<>();
         try {
             while (backend.running() && dispatcher.failure() == null) {
@@ -415,9 +427,13 @@ public final class Engine<T> implements AutoCloseable {
                     dropping = true;
                     drop(handOff == null ? List.of() : handOff.drain());
                 }
-                if (backend.mayPoll() && (handler.takePillFinished()
-                        || (idle && System.nanoTime() - nextClosureCheck >= 0))) {
-                    nextClosureCheck = System.nanoTime() + CLOSURE_CHECK_INTERVAL.toNanos();
+                boolean pill = handler.takePillFinished();
+                if (pill) {
+                    closureRecheck = CLOSURE_RECHECK_FIRST.toNanos();
+                }
+                if (backend.mayPoll() && (pill || (idle && System.nanoTime() - nextClosureCheck >= 0))) {
+                    nextClosureCheck = System.nanoTime() + closureRecheck;
+                    closureRecheck = Math.min(2 * closureRecheck, CLOSURE_CHECK_INTERVAL.toNanos());
                     if (closed()) {
                         return Ending.CLOSED;
                     }
@@ -497,15 +513,42 @@ public final class Engine<T> implements AutoCloseable {
         }
     }
 
-    private static int deliveryCountLimit(Admin admin, WorkOptions options) {
+    private static ShareGroups.Limits shareLimits(Admin admin, WorkOptions options) {
         try {
-            return ShareGroups.deliveryCountLimit(admin, options.group(), options.requestTimeout());
+            return ShareGroups.limits(admin, options.group(), options.requestTimeout());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return ShareGroups.DEFAULT_DELIVERY_COUNT_LIMIT;
+            return ShareGroups.Limits.DEFAULTS;
         } catch (ExecutionException | TimeoutException e) {
             throw new KafkaException("cannot read share group " + options.group() + "'s "
                     + ShareGroups.DELIVERY_COUNT_LIMIT + ": " + KafkaErrors.rootMessage(e), e);
+        }
+    }
+
+    /**
+     * A share-group member's records per poll ({@link ShareBatch}), from the group's backlog and members now; 0 when
+     * the client properties set {@code max.poll.records}, which then stands.
+     */
+    private static int shareBatch(Admin admin, LagReader lag, WorkOptions options, ShareGroups.Limits limits) {
+        if (options.client().clientProperties().containsKey(ConsumerConfig.MAX_POLL_RECORDS_CONFIG)) {
+            return 0;
+        }
+        try {
+            int others = ShareGroups.members(admin, options.group(), options.requestTimeout());
+            var snapshot = lag.snapshot(options.topic(), options.group());
+            long backlog = snapshot.partitions().stream().mapToLong(PartitionLag::lag).sum();
+            int batch = ShareBatch.size(backlog, others, snapshot.partitions().size(), limits.recordLocks());
+            log.info("Share group {}: up to {} record{} per poll ({} to do on {}, {} other member{}, {} record "
+                            + "locks per partition)", options.group(), batch, batch == 1 ? "" : "s", backlog,
+                    options.topic(), others, others == 1 ? "" : "s", limits.recordLocks());
+            return batch;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            log.info("Share group {}: one record per poll, since its backlog cannot be read yet: {}",
+                    options.group(), KafkaErrors.rootMessage(e));
+            return 1;
         }
     }
 }

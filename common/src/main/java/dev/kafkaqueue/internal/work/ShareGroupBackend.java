@@ -8,6 +8,7 @@ import dev.kafkaqueue.internal.KafkaErrors;
 import dev.kafkaqueue.internal.lag.LagReader;
 import dev.kafkaqueue.internal.lag.LagSnapshot;
 import dev.kafkaqueue.internal.lag.PartitionLag;
+import dev.kafkaqueue.internal.lag.ShareGroups;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,6 +68,10 @@ final class ShareGroupBackend implements Backend {
     private volatile boolean running = true;
     private volatile ShareConsumer<byte[], byte[]> kafka;
     private long nextCommitNanos;
+    private int batchSize;
+    private long recordLockNanos = Duration.ofSeconds(30).toNanos();
+    private long polledAtNanos;
+    private boolean warnedSlow;
 
     /**
      * @param clients makes the share consumer from its properties, on the poll thread
@@ -86,14 +91,29 @@ final class ShareGroupBackend implements Backend {
 
     /** A share group's members, as Kafka's {@code KafkaShareConsumer}. */
     static ShareGroupBackend create(WorkOptions options, RunClosure closure, LagReader lag, long startedAtMillis,
-                                    Meters meters, ClientMetrics clientMetrics) {
-        return new ShareGroupBackend(options, KafkaShareConsumer::new, closure, lag, startedAtMillis, meters,
-                clientMetrics);
+                                    Meters meters, ClientMetrics clientMetrics, int batch, Duration recordLock) {
+        ShareGroupBackend backend = new ShareGroupBackend(options, KafkaShareConsumer::new, closure, lag,
+                startedAtMillis, meters, clientMetrics);
+        backend.batch(batch, recordLock);
+        return backend;
+    }
+
+    /**
+     * Records per poll ({@link ShareBatch}; 0 leaves {@code max.poll.records} as the client properties set it), and
+     * the group's record lock, which a batch must be finished within.
+     */
+    void batch(int records, Duration recordLock) {
+        this.batchSize = records;
+        this.recordLockNanos = recordLock.toNanos();
     }
 
     @Override
     public void open(Dispatcher dispatcher) {
-        ShareConsumer<byte[], byte[]> consumer = clients.apply(consumerProperties(options));
+        Map<String, Object> props = consumerProperties(options);
+        if (batchSize > 0) {
+            props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batchSize);
+        }
+        ShareConsumer<byte[], byte[]> consumer = clients.apply(props);
         kafka = consumer;
         clientMetrics.bind(consumer);
         consumer.setAcknowledgementCommitCallback(this::acknowledged);
@@ -118,6 +138,9 @@ final class ShareGroupBackend implements Backend {
 
     @Override
     public void track(ConsumerRecords<byte[], byte[]> records, List<Task> tasks) {
+        if (!records.isEmpty()) {
+            polledAtNanos = System.nanoTime();
+        }
         for (ConsumerRecord<byte[], byte[]> record : records) {
             TopicPartition tp = new TopicPartition(record.topic(), record.partition());
             Task task = new Task(record, partitions.computeIfAbsent(tp, p -> new PartitionProgress(p,
@@ -149,6 +172,21 @@ final class ShareGroupBackend implements Backend {
             return;
         }
         acknowledgeFinished();
+        warnIfSlow();
+    }
+
+    /**
+     * Says once when a batch has been in hand for half the record lock: its last records may be delivered again to
+     * another member before this one acknowledges them. The cure is fewer records per poll.
+     */
+    private void warnIfSlow() {
+        if (warnedSlow || batch.isEmpty() || System.nanoTime() - polledAtNanos < recordLockNanos / 2) {
+            return;
+        }
+        warnedSlow = true;
+        log.warn("A batch of {} records has been in hand for over {} s, half of the group's {}: records not "
+                        + "acknowledged within it are delivered again. Set max.poll.records lower for work this slow",
+                batch.size(), recordLockNanos / 2_000_000_000L, ShareGroups.RECORD_LOCK_DURATION);
     }
 
     /** Acknowledges the batch's finished tasks, in order; commits when the mode or the interval says so. */
@@ -326,7 +364,8 @@ final class ShareGroupBackend implements Backend {
         ClientConfig.putOwned(props, ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         // The default batch_optimized mode may acquire more than max.poll.records; record_limit honours it (KIP-1206).
         props.putIfAbsent(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
-        // get() takes one item: a member holding records it has not started would keep them from idle members.
+        // A member holding records it has not started keeps them from idle members: one per poll, unless the engine
+        // sizes its batches from the backlog when it starts (ShareBatch).
         props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG,
                 "kafka-queue-share-consumer-" + ProcessHandle.current().pid());
