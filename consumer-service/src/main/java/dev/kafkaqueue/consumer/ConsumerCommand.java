@@ -113,6 +113,12 @@ final class ConsumerCommand implements Callable<Integer> {
                     + "partition, default), key (one at a time per record key) or unordered (env QUEUE_ORDERING).")
     Ordering ordering;
 
+    @Option(names = "--run-id", paramLabel = "ID", defaultValue = "${env:QUEUE_RUN_ID}",
+            description = "The producer run this consumer works on: its poison pills end this consumer even when they "
+                    + "were put before it started. By default a consumer ends at pills put after it started, or of a "
+                    + "run it read items of, so that a finished run's pills do not end a new one (env QUEUE_RUN_ID).")
+    String runId;
+
     @Option(names = "--instance-id", paramLabel = "ID", defaultValue = "${env:QUEUE_INSTANCE_ID}",
             description = "Static group membership (group.instance.id): a consumer restarted with the same id after "
                     + "a crash gets its partitions back at once, without waiting for session.timeout.ms. "
@@ -178,7 +184,8 @@ final class ConsumerCommand implements Callable<Integer> {
                 new ConsumerSettings.Failures(maxRetries, retryBackoff,
                         Optional.ofNullable(deadLetterTopic).filter(topic -> !topic.isBlank())),
                 new ConsumerSettings.Dedup(dedupWindow, Optional.ofNullable(appliedLog)),
-                instanceId(instanceId), itemLog, connection.connectTimeout());
+                instanceId(instanceId), Optional.ofNullable(runId).filter(id -> !id.isBlank()), itemLog,
+                connection.connectTimeout());
         // Every flag is checked before the cluster is: a bad one fails at once, not after --connect-timeout. So is
         // the shell --exec needs.
         OptionalInt port = Settings.port("--metrics-port", metricsPort);

@@ -26,11 +26,13 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * @param failures       retries, and where what cannot be done goes
  * @param dedup          the window of applied items that a redelivery is checked against
  * @param instanceId     the static group member id ({@code group.instance.id}), if any
+ * @param runId          {@code --run-id}: the producer run whose pills end this consumer whenever they were put, if any
  * @param itemLog        how items are reported on standard output
  * @param connectTimeout how long to wait for a broker at startup, and for each admin call
  */
 record ConsumerSettings(QueueAddress queue, GroupType groupType, Work work, Commit commit, Failures failures,
-                        Dedup dedup, Optional<String> instanceId, ItemLog.Mode itemLog, Duration connectTimeout) {
+                        Dedup dedup, Optional<String> instanceId, Optional<String> runId, ItemLog.Mode itemLog,
+                        Duration connectTimeout) {
 
     ConsumerSettings {
         Objects.requireNonNull(queue, "queue");
@@ -41,6 +43,12 @@ record ConsumerSettings(QueueAddress queue, GroupType groupType, Work work, Comm
         Objects.requireNonNull(dedup, "dedup");
         Objects.requireNonNull(instanceId, "instanceId");
         instanceId.ifPresent(id -> Settings.requireName("--instance-id", "QUEUE_INSTANCE_ID", id));
+        Objects.requireNonNull(runId, "runId");
+        runId.ifPresent(id -> {
+            if (id.contains(" ")) { // the producer's rule: the id is half of the dedup key, written with a space
+                throw new InvalidSettingException("--run-id='" + id + "' is not allowed: it must be without spaces");
+            }
+        });
         Objects.requireNonNull(itemLog, "itemLog");
         Settings.requirePositive("--connect-timeout", connectTimeout);
         String deadLetterTopic = failures.deadLetterTopic().orElse(queue.topic() + ".DLT");
@@ -164,6 +172,7 @@ record ConsumerSettings(QueueAddress queue, GroupType groupType, Work work, Comm
         failures.deadLetterTopic().ifPresent(builder::deadLetterTopic);
         dedup.appliedLog().ifPresent(builder::appliedLog);
         instanceId.ifPresent(builder::instanceId);
+        runId.ifPresent(builder::runId);
         return builder;
     }
 }

@@ -70,6 +70,8 @@ class BadFlagsIT {
                 badFlag("unknown --commit mode", Service.CONSUMER, List.of("--commit", "sometimes"),
                         "Invalid value for option '--commit': 'sometimes' is not allowed; use one of batch, "
                                 + "per-record, none"),
+                badFlag("--run-id with a space (consumer)", Service.CONSUMER, List.of("--run-id", "night ly"),
+                        "--run-id='night ly' is not allowed: it must be without spaces"),
                 badFlag("negative --count (join)", Service.JOIN, List.of("--count", "-1"),
                         "--count=-1 is not allowed: it must be 0 or more"),
                 badFlag("unresolvable bootstrap host", Service.PRODUCER,

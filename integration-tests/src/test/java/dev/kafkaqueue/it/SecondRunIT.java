@@ -53,6 +53,32 @@ class SecondRunIT {
         assertThat(queue.lag().total()).isZero();
     }
 
+    /**
+     * {@code --run-id}: a consumer that starts after a run was put and worked, with nothing left for it, ends at that
+     * run's pills (put before it started) when it is told the run; a consumer not told it waits for a run of its own.
+     */
+    @Test
+    void aConsumerToldTheRunEndsAtItsPillsPutBeforeItStarted() {
+        ServiceProcess producer = queue.producer().count(6).partitions(2).runId("nightly").run();
+        assertThat(producer.awaitExit(EXIT_TIMEOUT)).as(producer.output()).isZero();
+        ServiceProcess worker = queue.consumer().start();
+        assertThat(worker.awaitExit(EXIT_TIMEOUT)).as(worker.output()).isZero();
+        assertThat(Consumer.ids(worker)).containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 5L);
+
+        ServiceProcess untold = queue.consumer().start();
+        ServiceProcess told = queue.consumer().flag("--run-id", "nightly").start();
+
+        assertThat(told.awaitExit(EXIT_TIMEOUT)).as(told.output()).isZero();
+        assertThat(Consumer.doneReason(told)).isEqualTo("all partitions closed by poison pills");
+        assertThat(Consumer.ids(told)).isEmpty();
+        assertThat(untold.isAlive()).as("a consumer not told the run waits for pills of its own: " + untold.output())
+                .isTrue();
+        untold.sigterm();
+        assertThat(untold.awaitExit(EXIT_TIMEOUT)).as(untold.output()).isZero();
+        assertThat(Consumer.doneReason(untold)).isEqualTo("stopped by signal");
+        assertThat(queue.lag().total()).isZero();
+    }
+
     @Test
     void aDuplicatedPillIsHarmless() throws Exception {
         ServiceProcess producer = queue.producer().count(3).partitions(1).run();
