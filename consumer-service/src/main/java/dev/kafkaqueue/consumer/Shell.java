@@ -118,8 +118,11 @@ final class Shell {
         List<String> markers = new ArrayList<>(commands.size());
         for (Command command : commands) {
             ProcessHandle shell = command.shell().toHandle();
-            shell.descendants().forEach(child -> targets.put(child.pid(), child));
+            // The shell first: signalled after its children, a shell in a plain `wait` sees them die, and `wait` with
+            // no operand returns 0, so the command exits 0 before its own signal lands (ExecIT caught it: a stopped
+            // item counted as done, its trap never run).
             targets.put(shell.pid(), shell);
+            shell.descendants().forEach(child -> targets.putIfAbsent(child.pid(), child));
             markers.add(command.marker());
         }
         marked(markers).forEach(process -> targets.putIfAbsent(process.pid(), process));
