@@ -3,16 +3,18 @@
 # from start to exit (JVM start included); runs alternate between the sides, after an untimed warm-up of the broker,
 # and the median is reported.
 #
-#   scripts/bench.sh [--smoke | --full] [--bootstrap-server HOST:PORT] [--runs N] [--count N] [--share]
+#   scripts/bench.sh [--smoke | --full | --long] [--bootstrap-server HOST:PORT] [--runs N] [--count N] [--share]
 #                    [--out DIR] [--skip-build] [--only STEP[,STEP...]]
 #
 # Default mode (about 10 minutes on 2 cores): 1,000,000 records, 3 runs per side; sweeps of the record count
 # (1e5, 1e6), partitions x consumers (1x1, 4x1, 4x2, 4x4) and --commit per-record vs batch; end-to-end latency,
 # join's delay after the last commit, backpressure overshoot with --maxsize, the consumer's peak RSS and heap.
-# --full: 2,000,000 records, 5 runs, and 1e7 in the count sweep. --smoke: 50,000 records, one run of each step,
-# under 3 minutes; it checks that every step ran and the table was printed, never a speed.
-# --share adds a separate step: Kafka's ShareConsumerPerformance (and the consumer with --group-type share when
-# the consumer has that flag). --only runs some steps: compare, count, shapes, commit, concurrency, exec, latency,
+# --full: 2,000,000 records, 5 runs, and 1e7 in the count sweep. --long: --full with 5e7 in the count sweep too, its
+# consumers' RSS sampled every second (flat, or the memory grows with the records); about 25 minutes and 15 GB of
+# disk, outside CI. --smoke: 50,000 records, one run of each step, under 3 minutes; it checks that every step ran and
+# the table was printed, never a speed.
+# --share adds a separate step: Kafka's ShareConsumerPerformance against the consumer with --group-type share, with
+# one member, then 4 members on one partition (4 consumers; the tool's --threads 4). --only runs some steps: compare, count, shapes, commit, concurrency, exec, latency,
 # share. The exec step times `consumer-service --exec true --concurrency 4` over 10,000 items (1,000 in --smoke)
 # against `xargs -P 4 -n 1 true` over as many arguments, alternating, each a whole process.
 #
@@ -32,6 +34,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --smoke) MODE=smoke ;;
     --full) MODE=full ;;
+    --long) MODE=long ;;
     --bootstrap-server) BOOTSTRAP=${2:?--bootstrap-server needs HOST:PORT}; shift ;;
     --runs) RUNS=${2:?--runs needs a number}; shift ;;
     --count) COUNT=${2:?--count needs a number}; shift ;;
@@ -63,7 +66,7 @@ done
 # Sizes per mode. COUNTS: the count sweep; SWEEP_N: records of the partitions x consumers sweep; COMMIT_N: records
 # of the per-record/batch comparison; LAT_N: items of the latency run; JOIN_REPS: runs that time join's done line;
 # CONC_N: items of 100 ms each that the --concurrency sweep works on one partition, at each of CONCURRENCIES.
-# EXEC_N: items of the exec step (a command per item), run R times per side.
+# EXEC_N: items of the exec step (a command per item), run R times per side. SHARE_N: records of the share step.
 case $MODE in
   smoke)   N=${COUNT:-50000};   R=${RUNS:-1}; COUNTS="$N";                 SWEEP_N=$N;      COMMIT_N=5000
            LAT_N=500;  JOIN_REPS=1; MAXSIZE_N=1000; CONC_N=16;  CONCURRENCIES="1 4"; EXEC_N=1000 ;;
@@ -71,7 +74,11 @@ case $MODE in
            LAT_N=2000; JOIN_REPS=5; MAXSIZE_N=3000; CONC_N=96;  CONCURRENCIES="1 2 4 8 16"; EXEC_N=10000 ;;
   full)    N=${COUNT:-2000000}; R=${RUNS:-5}; COUNTS="100000 1000000 10000000"; SWEEP_N=1000000; COMMIT_N=50000
            LAT_N=5000; JOIN_REPS=10; MAXSIZE_N=5000; CONC_N=320; CONCURRENCIES="1 2 4 8 16"; EXEC_N=10000 ;;
+  long)    N=${COUNT:-2000000}; R=${RUNS:-5}; COUNTS="100000 1000000 10000000 50000000"; SWEEP_N=1000000
+           COMMIT_N=50000; LAT_N=5000; JOIN_REPS=10; MAXSIZE_N=5000; CONC_N=320; CONCURRENCIES="1 2 4 8 16"
+           EXEC_N=10000 ;;
 esac
+case $MODE in smoke) SHARE_N=5000 ;; default) SHARE_N=100000 ;; *) SHARE_N=200000 ;; esac
 SHAPES="1x1 4x1 4x2 4x4"
 [ "$MODE" != smoke ] || SHAPES="1x1 4x2"
 MAXSIZE=100
@@ -129,15 +136,34 @@ fi
 # timed NAME LABELS CMD...: runs CMD under /usr/bin/time -v, appends one JSON line to runs.jsonl with LABELS (a JSON
 # fragment), the wall seconds, the exit code, the peak RSS and, for JVMs given $(gclog NAME), the peak heap.
 gclog() { echo "-Xlog:gc:file=$LOGS/$1.gc"; }
+# With RSS_EVERY=1 the process's RSS is also sampled every second into $LOGS/NAME.rss ("seconds kB" lines).
 timed() {
   local name=$1 labels=$2; shift 2
-  local t0 t1 code=0
+  local t0 t1 code=0 tpid spid=""
   t0=$(now_us)
-  /usr/bin/time -v -o "$LOGS/$name.time" "$@" > "$LOGS/$name.out" 2> "$LOGS/$name.err" || code=$?
+  /usr/bin/time -v -o "$LOGS/$name.time" "$@" > "$LOGS/$name.out" 2> "$LOGS/$name.err" &
+  tpid=$!
+  if [ "${RSS_EVERY:-0}" = 1 ]; then sample_rss "$tpid" "$LOGS/$name.rss" & spid=$!; fi
+  wait "$tpid" || code=$?
+  if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; fi
   t1=$(now_us)
   python3 "$H/measure.py" --name "$name" --labels "$labels" --micros $(( t1 - t0 )) --exit "$code" \
     --logs "$LOGS" >> "$RUNS_FILE"
   return "$code"
+}
+# sample_rss PID FILE: the RSS of PID's child (the JVM under /usr/bin/time) every second while PID runs
+sample_rss() {
+  local parent=$1 file=$2 child="" start kb
+  start=$(date +%s)
+  : > "$file"
+  while kill -0 "$parent" 2>/dev/null; do
+    [ -n "$child" ] || child=$(pgrep -P "$parent" | head -1)
+    if [ -n "$child" ]; then
+      kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$child/status" 2>/dev/null) || kb=""
+      [ -z "$kb" ] || echo "$(( $(date +%s) - start )) $kb" >> "$file"
+    fi
+    sleep 1
+  done
 }
 # group NAME LABELS: the wall time of several processes started together, from the first start to the last exit
 group_record() {
@@ -235,37 +261,28 @@ for n in $COUNTS; do
   if [ "$n" = "$N" ]; then continue; fi # the runs above are this point
   t=$PREFIX-n$n
   must queue_producer "sweep-n$n-produce" "$(lab step=sweep-count-produce side=queue n="$n")" "$t" 1 "$n"
-  must queue_consumer "sweep-n$n-queue" "$(lab step=sweep-count side=queue n="$n")" "$t" "$PREFIX-nq$n"
-  must kafka_consumer "sweep-n$n-kafka" "$(lab step=sweep-count side=kafka n="$n")" "$t" "$PREFIX-nk$n" $(( n + 1 ))
+  sample=0; (( n < 10000000 )) || sample=1 # RSS over the run, at 1e7 and more: flat, or memory grows with records
+  RSS_EVERY=$sample must queue_consumer "sweep-n$n-queue" "$(lab step=sweep-count side=queue n="$n")" "$t" "$PREFIX-nq$n"
+  RSS_EVERY=$sample must kafka_consumer "sweep-n$n-kafka" "$(lab step=sweep-count side=kafka n="$n")" "$t" "$PREFIX-nk$n" $(( n + 1 ))
   say "count sweep: $n records"
 done
 fi
 
-# A consumer ends at pills put after it started, or of a run it read items of; a member that starts after the others
-# drained the topic reads none and would wait for ever. So the items go first (no pills), the consumers start, and
-# the pills follow once every consumer is up, as a producer finishing a run would put them.
-all_started() { # ERRFILE... : each consumer has logged its first assignment (maybe empty)
-  local f _ all
-  for _ in $(seq 1 600); do
-    all=1
-    for f in "$@"; do grep -q 'Assigned \[' "$f" 2>/dev/null || all=0; done
-    [ "$all" = 1 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# The items and their pills are put first, as Kafka's side finds its records there; the queue's consumers are told
+# the run (--run-id), so that a member that starts after the others drained the topic ends at its pills too (by
+# default a consumer ends at pills put after it started, or of a run it read items of). Both sides are timed from the
+# first start to the last exit.
 if step_on shapes; then
 for shape in $SHAPES; do
   p=${shape%x*} c=${shape#*x} t=$PREFIX-pc$shape run_id=$PREFIX-pc$shape
   must queue_producer "sweep-$shape-produce" "$(lab step=sweep-pc-produce side=queue n="$SWEEP_N" p="$p" c="$c")" \
-    "$t" "$p" "$SWEEP_N" "$t-nobody" --no-pill --run-id "$run_id"
+    "$t" "$p" "$SWEEP_N" "$t-nobody" --run-id "$run_id"
   for side in queue kafka; do
-    pids=() errs=() t0=$(now_us)
+    pids=() t0=$(now_us)
     for i in $(seq 1 "$c"); do
       labels=$(lab step=sweep-pc-member side=$side n="$SWEEP_N" p="$p" c="$c" member="$i")
       if [ "$side" = queue ]; then
-        queue_consumer "sweep-$shape-queue-$i" "$labels" "$t" "$PREFIX-pcq$shape" &
-        errs+=("$LOGS/sweep-$shape-queue-$i.err")
+        queue_consumer "sweep-$shape-queue-$i" "$labels" "$t" "$PREFIX-pcq$shape" --run-id "$run_id" &
       elif [ "$c" = 1 ]; then
         kafka_consumer "sweep-$shape-kafka-$i" "$labels" "$t" "$PREFIX-pck$shape" $(( SWEEP_N + p )) &
       else
@@ -274,11 +291,6 @@ for shape in $SHAPES; do
       fi
       pids+=($!)
     done
-    if [ "$side" = queue ]; then
-      all_started "${errs[@]}" || die "the $shape consumers did not all start (see $LOGS/sweep-$shape-queue-*)"
-      must queue_producer "sweep-$shape-pills" "$(lab step=sweep-pc-pills side=queue p="$p" c="$c")" "$t" "$p" 0 \
-        "$t-nobody" --run-id "$run_id"
-    fi
     code=0
     for pid in "${pids[@]}"; do wait "$pid" || code=$?; done
     micros=$(( $(now_us) - t0 ))
@@ -385,20 +397,40 @@ WORK_MS=0 MAXSIZE_FLAG=0
 fi
 
 # --- 4. share groups (optional) ------------------------------------------------------------------------------------
+# SHARE_N records on one partition, read by one member, then by 4: Kafka's ShareConsumerPerformance (--threads 4, one
+# process) against the consumer with --group-type share (4 processes, told the run so that each ends at its pill).
+# Each run has a group of its own, set to start at the earliest offset; the sides alternate.
 if [ "$SHARE" = 1 ]; then
-  t=$PREFIX-share
-  must queue_producer share-produce "$(lab step=share-produce side=queue n="$N")" "$t" 1 "$N"
-  probe group-config "$BOOTSTRAP" "$PREFIX-shk" share.auto.offset.reset=earliest
-  must timed share-kafka "$(lab step=share side=kafka n="$N")" java "$(gclog share-kafka)" -cp "$CP" \
-    org.apache.kafka.tools.ShareConsumerPerformance --bootstrap-server "$BOOTSTRAP" --topic "$t" \
-    --group "$PREFIX-shk" --num-records $(( N + 1 ))
-  if java -jar consumer-service/target/consumer-service.jar --help 2>&1 | grep -q -- '--group-type'; then
-    probe group-config "$BOOTSTRAP" "$PREFIX-shq" share.auto.offset.reset=earliest
-    must queue_consumer share-queue "$(lab step=share side=queue n="$N")" "$t" "$PREFIX-shq" --group-type share
-  else
-    say "share: the consumer has no --group-type flag yet; only Kafka's ShareConsumerPerformance ran"
-  fi
-  say "share groups: $N records"
+  t=$PREFIX-share run_id=$PREFIX-share
+  must queue_producer share-produce "$(lab step=share-produce side=queue n="$SHARE_N")" "$t" 1 "$SHARE_N" \
+    "$t-nobody" --run-id "$run_id"
+  SR=$(( R < 3 ? R : 3 ))
+  for members in 1 4; do
+    for run in $(seq 1 "$SR"); do
+      share_kafka() {
+        local g=$PREFIX-shk$members-$run
+        probe group-config "$BOOTSTRAP" "$g" share.auto.offset.reset=earliest
+        must timed "share-kafka-$members-$run" "$(lab step=share side=kafka n="$SHARE_N" members="$members" run="$run")" \
+          java "$(gclog "share-kafka-$members-$run")" -cp "$CP" org.apache.kafka.tools.ShareConsumerPerformance \
+          --bootstrap-server "$BOOTSTRAP" --topic "$t" --group "$g" --num-records $(( SHARE_N + 1 )) --threads "$members"
+      }
+      share_queue() {
+        local g=$PREFIX-shq$members-$run i pids=() code=0 t0
+        probe group-config "$BOOTSTRAP" "$g" share.auto.offset.reset=earliest
+        t0=$(now_us)
+        for i in $(seq 1 "$members"); do
+          queue_consumer "share-queue-$members-$run-$i" "$(lab step=share-member side=queue members="$members" member="$i")" \
+            "$t" "$g" --group-type share --run-id "$run_id" &
+          pids+=($!)
+        done
+        for i in "${pids[@]}"; do wait "$i" || code=$?; done
+        group_record "$(lab step=share side=queue n="$SHARE_N" members="$members" run="$run")" $(( $(now_us) - t0 )) "$code"
+        [ "$code" = 0 ] || die "a share consumer exited $code (see $LOGS/share-queue-$members-$run-*)"
+      }
+      if (( run % 2 == 1 )); then share_queue; share_kafka; else share_kafka; share_queue; fi
+    done
+    say "share groups: $SHARE_N records, $members member(s), $SR run(s) per side"
+  done
 fi
 
 # --- 5. report ------------------------------------------------------------------------------------------------------

@@ -90,6 +90,19 @@ def waited(out, name):
     return {"p50": int(m.group(1)), "p99": int(m.group(2)), "max": int(m.group(3)) * scale}
 
 
+def rss_over_run(out, name):
+    """The sampled RSS (one line a second: seconds, kB) at 10, 50 and 90 % of the run, and its peak, in MB."""
+    try:
+        with open(os.path.join(out, "logs", f"{name}.rss"), encoding="utf-8") as f:
+            kb = [int(line.split()[1]) for line in f if len(line.split()) == 2]
+    except FileNotFoundError:
+        return None
+    if len(kb) < 3:
+        return None
+    at = lambda q: round(kb[min(len(kb) - 1, int(q * len(kb)))] / 1024)
+    return {"p10": at(0.1), "p50": at(0.5), "p90": at(0.9), "peak": round(max(kb) / 1024), "samples": len(kb)}
+
+
 def summarize(runs, args):
     s = {}
     for step in ("produce", "consume"):
@@ -126,7 +139,8 @@ def summarize(runs, args):
                        "queue_us_per_record": round(mq * 1e6 / n, 2) if mq else None,
                        "queue_rss_mb": max((r["rss_mb"] or 0 for r in q), default=None),
                        "queue_heap_peak_mb": max((r["heap_peak_mb"] or 0 for r in q), default=None),
-                       "kafka_rss_mb": max((r["rss_mb"] or 0 for r in k), default=None)})
+                       "kafka_rss_mb": max((r["rss_mb"] or 0 for r in k), default=None),
+                       "queue_rss_over_run_mb": rss_over_run(args.out, f"sweep-n{n}-queue")})
     s["count_sweep"] = counts
 
     shapes = []
@@ -188,13 +202,18 @@ def summarize(runs, args):
     if ms:
         s["maxsize"] = {"maxsize": ms[0]["maxsize"], "items": ms[0]["items"], "unfinished_max": ms[0]["unfinished_max"],
                         "overshoot": max(0, ms[0]["unfinished_max"] - ms[0]["maxsize"])}
-    share = {side: pick(runs, step="share", side=side) for side in ("queue", "kafka")}
-    if share["kafka"]:
-        n = share["kafka"][0]["n"]
-        # a side that stopped on its idle timeout before reading every record has no time to compare
-        s["share"] = {side: (v[0]["seconds"] if v and (v[0].get("records") or 0) >= n else None)
-                      for side, v in share.items()}
-        s["share"].update(n=n, kafka_records=share["kafka"][0].get("records"))
+    share = []
+    for members in sorted({r.get("members", 1) for r in pick(runs, step="share")}):
+        q = [r for r in pick(runs, step="share", side="queue") if r.get("members", 1) == members]
+        k = [r for r in pick(runs, step="share", side="kafka") if r.get("members", 1) == members]
+        n = (k or q)[0]["n"]
+        # Kafka's tool stops on its idle timeout when it cannot read every record: such a run has no time to compare
+        kt = [r["seconds"] for r in k if (r.get("records") or 0) >= n]
+        qt = [r["seconds"] for r in q if r.get("exit", 0) == 0]
+        share.append({"members": members, "n": n, "queue": median(qt), "kafka": median(kt), "queue_runs": qt,
+                      "kafka_runs": kt, "ratio": ratio(median(qt), median(kt))})
+    if share:
+        s["share"] = share
     return s
 
 
@@ -239,6 +258,14 @@ def markdown(s, meta):
             lines.append(f'| {r["n"]:,} | {fmt(r["queue_s"])} s | {fmt(r["kafka_s"])} s | {fmt(r["ratio"])} | '
                          f'{fmt(r["queue_us_per_record"])} | {fmt(r["queue_rss_mb"], 0)} MB | '
                          f'{fmt(r["queue_heap_peak_mb"], 0)} MB | {fmt(r["kafka_rss_mb"], 0)} MB |')
+        over = [r for r in s["count_sweep"] if r.get("queue_rss_over_run_mb")]
+        if over:
+            lines += ["", "The consumer's RSS over a run, sampled every second (at 10 %, 50 % and 90 % of the run, and "
+                          "its peak): flat, or memory grows with the records.", "",
+                      "| records | RSS at 10 % | 50 % | 90 % | peak |", "|---|---|---|---|---|"]
+            for r in over:
+                o = r["queue_rss_over_run_mb"]
+                lines.append(f'| {r["n"]:,} | {o["p10"]} MB | {o["p50"]} MB | {o["p90"]} MB | {o["peak"]} MB |')
     if s["shape_sweep"]:
         n = s["shape_sweep"][0]["n"]
         idle = next((r["kafka_idle_subtracted_ms"] for r in s["shape_sweep"] if r["kafka_idle_subtracted_ms"]), 0)
@@ -320,12 +347,16 @@ def share(s):
     """The optional share-group step, a table of its own."""
     if "share" not in s:
         return []
-    sh = s["share"]
-    kafka = (f'`ShareConsumerPerformance` {fmt(sh["kafka"])} s' if sh["kafka"]
-             else f'`ShareConsumerPerformance` read {sh["kafka_records"]} records and stopped on its timeout')
-    queue = fmt(sh["queue"]) + " s" if sh["queue"] else "not run (the consumer has no `--group-type` yet)"
-    return ["", f'### Share groups (optional step, {sh["n"]:,} records, one partition)', "",
-            "| kafka-queue | Kafka's tool |", "|---|---|", f"| {queue} | {kafka} |"]
+    lines = ["", f'### Share groups ({s["share"][0]["n"]:,} records, one partition)', "",
+             "| members | kafka-queue (`--group-type share`) | `ShareConsumerPerformance` | ratio | goal |",
+             "|---|---|---|---|---|"]
+    for sh in s["share"]:
+        procs = "1 process" if sh["members"] == 1 else f'{sh["members"]} processes'
+        lines.append(f'| {sh["members"]} | {fmt(sh["queue"])} s ({procs}; runs {sh["queue_runs"]}) | '
+                     f'{fmt(sh["kafka"])} s (`--threads {sh["members"]}`; runs {sh["kafka_runs"]}) | '
+                     f'**{fmt(sh["ratio"])}** | ≤ 1.0 |')
+    return lines + ["", "Each side is timed from its first start to its last exit. Both pay the share group's first "
+                        "heartbeat (about 5 s here) before a member gets records."]
 
 
 def svg(s):
