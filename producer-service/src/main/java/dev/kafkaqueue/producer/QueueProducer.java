@@ -11,6 +11,7 @@ import dev.kafkaqueue.internal.StopSignal;
 import dev.kafkaqueue.internal.Topics;
 import dev.kafkaqueue.internal.Words;
 import dev.kafkaqueue.internal.lag.LagReader;
+import dev.kafkaqueue.internal.lag.OldestTimes;
 import dev.kafkaqueue.internal.lag.PartitionTail;
 import dev.kafkaqueue.options.GroupType;
 import dev.kafkaqueue.producer.join.JoinRunner;
@@ -87,11 +88,12 @@ final class QueueProducer {
     private int join(long itemsPut) throws Exception {
         Duration timeout = settings.pacing().connectTimeout();
         try (Admin admin = Admin.create(settings.queue().client().clientProperties());
-             PartitionTail tail = new PartitionTail(settings.queue().client(), timeout)) {
+             PartitionTail tail = new PartitionTail(settings.queue().client(), timeout);
+             OldestTimes times = new OldestTimes(settings.queue().client(), timeout)) {
             Topics.awaitCluster(admin, settings.queue().client().bootstrapServers(), timeout);
             return new JoinRunner(JoinSettings.afterPut(settings.queue(), settings.pacing().timeout(),
                     settings.pacing().lagInterval(), itemsPut, timeout), System.out)
-                    .run(LagReader.of(groupType, admin, tail, timeout).withOldestUnfinished(tail), stop);
+                    .run(LagReader.of(groupType, admin, tail, timeout).withOldestUnfinished(times), stop);
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,9 +44,10 @@ public final class LagReader {
     private final Duration requestTimeout;
     private final TopicOffsets offsets;
     private final GroupProgress progress;
-    /** Reads the oldest unfinished records' times; null when snapshots leave them out. */
-    private final PartitionTail times;
-    private final Map<TopicPartition, OldestTime> oldest = new HashMap<>();
+    /** Reads the oldest unfinished records' times, on a thread of its own; null when snapshots leave them out. */
+    private final OldestTimes times;
+    /** Written by the reader's thread, read by snapshots. */
+    private final Map<TopicPartition, OldestTime> oldest = new ConcurrentHashMap<>();
     /** The topic's partitions as the last snapshot found them: the next one checks them while it reads offsets. */
     private String partitionsTopic;
     private List<TopicPartition> partitions;
@@ -58,7 +60,7 @@ public final class LagReader {
     private record OldestTime(long offset, long millis, long readAtNanos) {
     }
 
-    private LagReader(Admin admin, Duration requestTimeout, GroupProgress progress, PartitionTail times) {
+    private LagReader(Admin admin, Duration requestTimeout, GroupProgress progress, OldestTimes times) {
         this.requestTimeout = requestTimeout;
         this.offsets = new TopicOffsets(admin, requestTimeout);
         this.progress = progress;
@@ -81,12 +83,13 @@ public final class LagReader {
     /**
      * This reader, with every snapshot also giving each lagging partition's oldest unfinished record's CreateTime
      * ({@link PartitionLag#ageMillis}): lag in time. It reads one record per lagging partition, at most once a second
-     * per partition; in between, the time read last stands (an older record's, so the age shown is never too small).
+     * per partition, on the reader's own thread: a snapshot never waits for it, and shows the time read last (an
+     * older record's, so the age shown is never too small), or none yet.
      *
-     * @param tail reads the records; borrowed, not closed
+     * @param times reads the records; borrowed, not closed
      */
-    public LagReader withOldestUnfinished(PartitionTail tail) {
-        return new LagReader(offsets.admin(), requestTimeout, progress, tail);
+    public LagReader withOldestUnfinished(OldestTimes times) {
+        return new LagReader(offsets.admin(), requestTimeout, progress, times);
     }
 
     /** A full snapshot: partitions (including ones added since the last call), progress, offsets and membership. */
@@ -163,8 +166,8 @@ public final class LagReader {
             }
         }
         if (!toRead.isEmpty()) {
-            times.timestamps(toRead, end).forEach((tp, millis) ->
-                    oldest.put(tp, new OldestTime(toRead.get(tp), millis, now)));
+            times.request(toRead, end, read -> read.forEach((tp, millis) ->
+                    oldest.put(tp, new OldestTime(toRead.get(tp), millis, now))));
         }
         List<PartitionLag> timed = new ArrayList<>(lags.size());
         for (PartitionLag p : lags) {

@@ -2,6 +2,7 @@ package dev.kafkaqueue.producer.join;
 
 import dev.kafkaqueue.internal.lag.Join;
 import dev.kafkaqueue.internal.lag.LagReader;
+import dev.kafkaqueue.internal.lag.OldestTimes;
 import dev.kafkaqueue.internal.lag.PartitionTail;
 import dev.kafkaqueue.internal.StopSignal;
 import dev.kafkaqueue.cli.GroupTypeOption;
@@ -95,11 +96,12 @@ public final class JoinCommand implements Callable<Integer> {
         StopSignal stop = new StopSignal();
         return GracefulShutdown.run(stop::stop, GRACE, () -> {
             try (Admin admin = Admin.create(settings.queue().client().clientProperties());
-                 PartitionTail tail = new PartitionTail(settings.queue().client(), settings.connectTimeout())) {
+                 PartitionTail tail = new PartitionTail(settings.queue().client(), settings.connectTimeout());
+                 OldestTimes times = new OldestTimes(settings.queue().client(), settings.connectTimeout())) {
                 Topics.awaitCluster(admin, settings.queue().client().bootstrapServers(), settings.connectTimeout());
                 return new JoinRunner(settings, System.out)
                         .run(LagReader.of(groupType.groupType(), admin, tail, settings.connectTimeout())
-                        .withOldestUnfinished(tail), stop);
+                        .withOldestUnfinished(times), stop);
             }
         });
     }
