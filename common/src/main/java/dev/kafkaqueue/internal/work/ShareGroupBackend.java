@@ -283,6 +283,11 @@ final class ShareGroupBackend implements Backend {
 
     @Override
     public RecordHandler.AfterRecord afterRecord() {
+        if (options.commit().mode() != dev.kafkaqueue.options.CommitMode.PER_RECORD) {
+            // The acknowledgements ride on the next poll, made once the batch is done: the workers' drained() wakes the
+            // poll thread for that, once a batch, not once a record (a wake-up per record halved the rate).
+            return task -> { };
+        }
         return task -> finished.release();
     }
 
