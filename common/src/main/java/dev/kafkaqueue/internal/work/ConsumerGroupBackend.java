@@ -1,9 +1,8 @@
 package dev.kafkaqueue.internal.work;
 
-import dev.kafkaqueue.options.CommitMode;
-
 import dev.kafkaqueue.internal.ClientConfig;
 import dev.kafkaqueue.internal.ClientMetrics;
+import dev.kafkaqueue.options.CommitMode;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
@@ -21,7 +20,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The engine on a consumer group: each partition belongs to one member, and {@code taskDone()} is an offset commit
- * past the partition's contiguous finished prefix ({@link TaskDone}), made when the {@link dev.kafkaqueue.options.CommitMode}
+ * past the partition's contiguous finished prefix ({@link TaskDone}), made when the {@link CommitMode}
  * says. The fetcher never outruns the workers ({@link Throttle}), a rebalance lets the tasks in hand finish and
  * commits them ({@link Rebalance}), and pills close partitions through the commit metadata ({@link RunClosure}).
  */
@@ -224,7 +223,7 @@ final class ConsumerGroupBackend implements Backend {
 
     @Override
     public RecordHandler.AfterRecord afterRecord() {
-        if (options.commit().mode() != dev.kafkaqueue.options.CommitMode.PER_RECORD) {
+        if (options.commit().mode() != CommitMode.PER_RECORD) {
             return task -> { };
         }
         return task -> {

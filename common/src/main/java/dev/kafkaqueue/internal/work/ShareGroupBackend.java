@@ -1,7 +1,5 @@
 package dev.kafkaqueue.internal.work;
 
-import dev.kafkaqueue.options.CommitMode;
-
 import dev.kafkaqueue.internal.ClientConfig;
 import dev.kafkaqueue.internal.ClientMetrics;
 import dev.kafkaqueue.internal.KafkaErrors;
@@ -9,6 +7,7 @@ import dev.kafkaqueue.internal.lag.LagReader;
 import dev.kafkaqueue.internal.lag.LagSnapshot;
 import dev.kafkaqueue.internal.lag.PartitionLag;
 import dev.kafkaqueue.internal.lag.ShareGroups;
+import dev.kafkaqueue.options.CommitMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -194,7 +193,7 @@ final class ShareGroupBackend implements Backend {
         while (acknowledged < batch.size() && batch.get(acknowledged).isDone()) {
             Task task = batch.get(acknowledged++);
             kafka.acknowledge(task.record, task.acknowledgement);
-            if (options.commit().mode() == dev.kafkaqueue.options.CommitMode.PER_RECORD
+            if (options.commit().mode() == CommitMode.PER_RECORD
                     || System.nanoTime() - nextCommitNanos >= 0) {
                 commit();
             }
@@ -283,7 +282,7 @@ final class ShareGroupBackend implements Backend {
 
     @Override
     public RecordHandler.AfterRecord afterRecord() {
-        if (options.commit().mode() != dev.kafkaqueue.options.CommitMode.PER_RECORD) {
+        if (options.commit().mode() != CommitMode.PER_RECORD) {
             // The acknowledgements ride on the next poll, made once the batch is done: the workers' drained() wakes the
             // poll thread for that, once a batch, not once a record (a wake-up per record halved the rate).
             return task -> { };
