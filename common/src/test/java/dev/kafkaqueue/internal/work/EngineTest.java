@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -165,11 +166,13 @@ class EngineTest {
     @Test
     void aSignalDuringTheClosureCheckIsAGracefulStopNotAFailure() throws Exception {
         givenRecords(item(0), item(1)); // no pill: the consumer keeps polling and checking closures
-        Engine<?>[] engine = new Engine<?>[1];
-        duringClosureCheck = () -> engine[0].stop();
-        engine[0] = engine(options(CommitMode.BATCH), item -> processed.add(item.id()), 1, 0, deadLetters());
+        // The engine polls from its constructor on, so the check can come before the engine is assigned here.
+        CompletableFuture<Engine<?>> started = new CompletableFuture<>();
+        duringClosureCheck = () -> started.join().stop();
+        Engine<?> engine = engine(options(CommitMode.BATCH), item -> processed.add(item.id()), 1, 0, deadLetters());
+        started.complete(engine);
 
-        Engine.Result result = engine[0].awaitEnd();
+        Engine.Result result = engine.awaitEnd();
 
         assertThat(result.ending()).isEqualTo(Engine.Ending.STOPPED);
         assertThat(processed).containsExactly(0L, 1L);
@@ -254,19 +257,18 @@ class EngineTest {
     @Test
     void aStopFinishesTheItemInHandAndCommitsItButStartsNoOther() throws Exception {
         givenRecords(item(0), item(1), item(2), pill());
-        CountDownLatch secondStarted = new CountDownLatch(1);
-        Engine<?>[] self = new Engine<?>[1];
+        CompletableFuture<Engine<?>> self = new CompletableFuture<>(); // work can start before the engine is assigned
         Work slow = item -> {
             if (item.id() == 1) {
-                secondStarted.countDown();
-                self[0].stop();
+                self.join().stop();
                 TimeUnit.MILLISECONDS.sleep(300); // still working when the stop comes
             }
             processed.add(item.id());
         };
-        self[0] = engine(options(CommitMode.BATCH), slow, 1, 0, deadLetters());
+        Engine<?> engine = engine(options(CommitMode.BATCH), slow, 1, 0, deadLetters());
+        self.complete(engine);
 
-        Engine.Result result = self[0].awaitEnd();
+        Engine.Result result = engine.awaitEnd();
 
         assertThat(result.ending()).isEqualTo(Engine.Ending.STOPPED);
         assertThat(processed).containsExactly(0L, 1L);
