@@ -155,6 +155,9 @@ final class ConsumerGroupBackend implements Backend {
         if (!options.commit().mode().commits()) {
             return taskDone.idle() && closure.closedLocally(kafka.assignment());
         }
+        if (closure.openHere(kafka.assignment())) {
+            return false; // a pill still to be read here: no synchronous commit and no requests while items stream in
+        }
         taskDone.commitNow(); // the check reads the group's commits, ours included
         return wakeups.call(() -> closure.runClosed(kafka, endOffsets, options.topic(), options.blockingLimit()));
     }
@@ -164,6 +167,9 @@ final class ConsumerGroupBackend implements Backend {
         var assignment = kafka.assignment();
         if (!options.commit().mode().commits()) {
             return closure.closedLocally(assignment) && drained(handOff, assignment);
+        }
+        if (closure.openHere(assignment)) {
+            return false;
         }
         taskDone.commitNow();
         return wakeups.call(() -> closure.runClosed(kafka, endOffsets, options.topic(), options.blockingLimit(),

@@ -192,6 +192,20 @@ final class RunClosure {
     }
 
     /**
+     * True when one of the partitions this member owns has no closure: neither a pill read here nor one committed
+     * before it was assigned. Only its owner commits a partition, so the run cannot be closed before that pill is read
+     * here, and asking the group would only cost requests that hold up the poll thread.
+     */
+    synchronized boolean openHere(Collection<TopicPartition> owned) {
+        for (TopicPartition tp : owned) {
+            if (!closed.containsKey(tp)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * True when every given partition was closed by a pill this consumer read (for commit mode {@code NONE}, and for
      * getters, whose partitions are drained once the pill is taken).
      */

@@ -165,7 +165,7 @@ class EngineTest {
 
     @Test
     void aSignalDuringTheClosureCheckIsAGracefulStopNotAFailure() throws Exception {
-        givenRecords(item(0), item(1)); // no pill: the consumer keeps polling and checking closures
+        givenRecords(item(0), item(1), pill()); // the pill makes the consumer ask the group whether the run is closed
         // The engine polls from its constructor on, so the check can come before the engine is assigned here.
         CompletableFuture<Engine<?>> started = new CompletableFuture<>();
         duringClosureCheck = () -> started.join().stop();
@@ -176,7 +176,7 @@ class EngineTest {
 
         assertThat(result.ending()).isEqualTo(Engine.Ending.STOPPED);
         assertThat(processed).containsExactly(0L, 1L);
-        assertThat(committed.get(P0).offset()).isEqualTo(2);
+        assertThat(committed.get(P0).offset()).isEqualTo(3); // the pill's too: committed before the check
         assertThat(kafka.closed()).isTrue();
     }
 

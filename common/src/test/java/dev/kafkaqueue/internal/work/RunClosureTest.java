@@ -2,8 +2,6 @@ package dev.kafkaqueue.internal.work;
 
 import dev.kafkaqueue.internal.codec.Closure;
 
-import dev.kafkaqueue.internal.codec.Closure;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kafkaqueue.internal.codec.QueueMessage;
@@ -64,6 +62,22 @@ class RunClosureTest {
 
         closure.item(P0, new QueueMessage.Item(5, "p", "run-1", STARTED), 5);
         assertThat(closure.metadata(P0)).isEmpty();
+    }
+
+    @Test
+    void aPartitionOwnedHereIsOpenUntilItsPillIsReadHereOrWasCommittedBeforeTheAssignment() {
+        TopicPartition p1 = new TopicPartition("jobs", 1);
+        closure.assigned(Map.of(p1, committedPill("run-1", STARTED.plusSeconds(1))));
+        assertThat(closure.openHere(List.of())).isFalse(); // no partitions: only the group can tell
+        assertThat(closure.openHere(List.of(p1))).isFalse(); // closed before it came here: ask the group
+        assertThat(closure.openHere(List.of(P0, p1))).isTrue(); // P0's pill is still to be read here
+
+        closure.item(P0, new QueueMessage.Item(0, "p", "run-1", STARTED), 0);
+        assertThat(closure.openHere(List.of(P0, p1))).isTrue();
+        closure.pill(P0, new QueueMessage.PoisonPill("run-1", STARTED), 1);
+        assertThat(closure.openHere(List.of(P0, p1))).isFalse();
+        closure.item(P0, new QueueMessage.Item(2, "p", "run-2", STARTED), 2); // the next item reopens it
+        assertThat(closure.openHere(List.of(P0, p1))).isTrue();
     }
 
     @Test
