@@ -64,7 +64,9 @@ for n in "$RUNS" "$COUNT"; do
 done
 
 # Sizes per mode. COUNTS: the count sweep; SWEEP_N: records of the partitions x consumers sweep; COMMIT_N: records
-# of the per-record/batch comparison; LAT_N: items of the latency run; JOIN_REPS: runs that time join's done line;
+# of the per-record/batch comparison; LAT_N: items of the latency run (20 s at 1 ms apart in --full, so that the
+# JVMs' first seconds of JIT compiling are not most of it; EndToEndLatency sends as many); JOIN_REPS: runs that time
+# join's done line;
 # CONC_N: items of 100 ms each that the --concurrency sweep works on one partition, at each of CONCURRENCIES.
 # EXEC_N: items of the exec step (a command per item), run R times per side. SHARE_N: records of the share step.
 case $MODE in
@@ -73,9 +75,9 @@ case $MODE in
   default) N=${COUNT:-1000000}; R=${RUNS:-3}; COUNTS="100000 $N";          SWEEP_N=500000;  COMMIT_N=20000
            LAT_N=2000; JOIN_REPS=5; MAXSIZE_N=3000; CONC_N=96;  CONCURRENCIES="1 2 4 8 16"; EXEC_N=10000 ;;
   full)    N=${COUNT:-2000000}; R=${RUNS:-5}; COUNTS="100000 1000000 10000000"; SWEEP_N=1000000; COMMIT_N=50000
-           LAT_N=5000; JOIN_REPS=10; MAXSIZE_N=5000; CONC_N=320; CONCURRENCIES="1 2 4 8 16"; EXEC_N=10000 ;;
+           LAT_N=20000; JOIN_REPS=10; MAXSIZE_N=5000; CONC_N=320; CONCURRENCIES="1 2 4 8 16"; EXEC_N=10000 ;;
   long)    N=${COUNT:-2000000}; R=${RUNS:-5}; COUNTS="100000 1000000 10000000 50000000"; SWEEP_N=1000000
-           COMMIT_N=50000; LAT_N=5000; JOIN_REPS=10; MAXSIZE_N=5000; CONC_N=320; CONCURRENCIES="1 2 4 8 16"
+           COMMIT_N=50000; LAT_N=20000; JOIN_REPS=10; MAXSIZE_N=5000; CONC_N=320; CONCURRENCIES="1 2 4 8 16"
            EXEC_N=10000 ;;
 esac
 case $MODE in smoke) SHARE_N=5000 ;; default) SHARE_N=100000 ;; *) SHARE_N=200000 ;; esac
