@@ -84,7 +84,7 @@ case $MODE in smoke) SHARE_N=5000 ;; default) SHARE_N=100000 ;; *) SHARE_N=20000
 SHAPES="1x1 4x1 4x2 4x4"
 [ "$MODE" != smoke ] || SHAPES="1x1 4x2"
 MAXSIZE=100
-IDLE_MS=5000 # how long Kafka's consumers wait for more records when several share a group (subtracted)
+IDLE_MS=5000 # how long Kafka's consumers wait for more records when several share a group (subtracted per member)
 PORT=${BENCH_KAFKA_PORT:-29292}
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -174,6 +174,25 @@ group_record() {
     "$extra" >> "$RUNS_FILE"
 }
 must() { "$@" || die "$1 exited non-zero (see $LOGS)"; }
+# ended FILE CMD...: runs CMD, then writes the time it ended (now_us) to FILE; returns CMD's exit code
+ended() { local file=$1 code=0; shift; "$@" || code=$?; now_us > "$file"; return "$code"; }
+# kafka_group_micros SHAPE MEMBERS T0: when the last record of a group of ConsumerPerformance processes was read,
+# in microseconds from T0. A member that stopped on its idle timeout read its last record IDLE_MS before it ended;
+# a member that read nothing did no work, and its end says nothing (it idles from its own start, and can end before
+# another member has read the last record: then the last exit minus IDLE_MS undercounted the group's time by
+# seconds). Fails when no member read a record.
+kafka_group_micros() {
+  local shape=$1 c=$2 t0=$3 i base end records last=""
+  for i in $(seq 1 "$c"); do
+    base=$LOGS/sweep-$shape-kafka-$i
+    records=$(awk -F', ' 'NF >= 5 && $5 ~ /^[0-9]+$/ {n = $5} END {print n + 0}' "$base.out")
+    [ "$records" -gt 0 ] || continue
+    end=$(( $(cat "$base.end") - t0 ))
+    if grep -q 'timeout ([0-9]* ms) exceeded' "$base.out" "$base.err"; then end=$(( end - IDLE_MS * 1000 )); fi
+    if [ -z "$last" ] || [ "$end" -gt "$last" ]; then last=$end; fi
+  done
+  [ -n "$last" ] && echo "$last"
+}
 
 # The services keep their default heap, as a user runs them.
 queue_producer() { # NAME LABELS TOPIC PARTITIONS COUNT [GROUP [more flags]]
@@ -289,7 +308,8 @@ for shape in $SHAPES; do
         kafka_consumer "sweep-$shape-kafka-$i" "$labels" "$t" "$PREFIX-pck$shape" $(( SWEEP_N + p )) &
       else
         # Several of Kafka's consumers in one group cannot know their share: each stops after IDLE_MS without records.
-        kafka_consumer "sweep-$shape-kafka-$i" "$labels" "$t" "$PREFIX-pck$shape" $(( SWEEP_N + p )) --timeout "$IDLE_MS" &
+        ended "$LOGS/sweep-$shape-kafka-$i.end" kafka_consumer "sweep-$shape-kafka-$i" "$labels" "$t" "$PREFIX-pck$shape" \
+          $(( SWEEP_N + p )) --timeout "$IDLE_MS" &
       fi
       pids+=($!)
     done
@@ -297,8 +317,11 @@ for shape in $SHAPES; do
     for pid in "${pids[@]}"; do wait "$pid" || code=$?; done
     micros=$(( $(now_us) - t0 ))
     idle=0
-    if [ "$side" = kafka ] && [ "$c" != 1 ]; then idle=$IDLE_MS; fi
-    group_record "$(lab step=sweep-pc side=$side n="$SWEEP_N" p="$p" c="$c")" $(( micros - idle * 1000 )) "$code" \
+    if [ "$side" = kafka ] && [ "$c" != 1 ]; then
+      idle=$IDLE_MS
+      micros=$(kafka_group_micros "$shape" "$c" "$t0") || micros=$(( micros - idle * 1000 ))
+    fi
+    group_record "$(lab step=sweep-pc side=$side n="$SWEEP_N" p="$p" c="$c")" "$micros" "$code" \
       ",\"idle_subtracted_ms\":$idle"
     [ "$code" = 0 ] || die "a $side consumer of the $shape sweep exited $code (see $LOGS/sweep-$shape-$side-*)"
   done
@@ -345,41 +368,50 @@ done
 fi
 
 # --- 3. latency, join's delay, backpressure ------------------------------------------------------------------------
-# One pipeline: a consumer that holds the partition, a producer putting at a steady pace, and join --closed.
-# Latency per item is the broker's commit time of the commit covering it minus its CreateTime (set in send());
-# join's delay is join's done line minus the last commit.
+# One pipeline: a consumer that holds the partition, a producer putting at a steady pace, and join --closed (JOIN=0:
+# no join). Latency per item is the broker's commit time of the commit covering it minus its CreateTime (set in
+# send()); join's delay is join's done line minus the last commit.
 pipeline() { # NAME COUNT INTERVAL_MS [producer flags]; the consumer works WORK_MS per item
   local name=$1 count=$2 interval=$3; shift 3
-  local t=$PREFIX-$name g=$PREFIX-$name-g cpid jpid code=0
+  local t=$PREFIX-$name g=$PREFIX-$name-g cpid jpid="" code=0
   probe create-topic "$BOOTSTRAP" "$t" 1
   queue_consumer "$name-consumer" "$(lab step="$name" part=consumer)" "$t" "$g" &
   cpid=$!
   wait_assigned "$LOGS/$name-consumer.err" "$cpid" || die "$name: the consumer exited or never got its partition (see $LOGS/$name-consumer.err)"
-  # join prints each line as it comes; each gets the time it was read, in microseconds
-  java -jar producer-service/target/producer-service.jar join --bootstrap-servers "$BOOTSTRAP" --topic "$t" \
-    --group "$g" --closed --count "$count" --timeout 300s 2> "$LOGS/$name-join.err" \
-    | while IFS= read -r line; do printf '%s %s\n' "$(now_us)" "$line"; done > "$LOGS/$name-join.out" &
-  jpid=$!
+  if [ "${JOIN:-1}" = 1 ]; then
+    # join prints each line as it comes; each gets the time it was read, in microseconds
+    java -jar producer-service/target/producer-service.jar join --bootstrap-servers "$BOOTSTRAP" --topic "$t" \
+      --group "$g" --closed --count "$count" --timeout 300s 2> "$LOGS/$name-join.err" \
+      | while IFS= read -r line; do printf '%s %s\n' "$(now_us)" "$line"; done > "$LOGS/$name-join.out" &
+    jpid=$!
+  fi
   queue_producer "$name-producer" "$(lab step="$name" part=producer)" "$t" 1 "$count" "$g" \
     --interval-ms "$interval" "$@" || code=$?
   wait "$cpid" || code=$?
-  wait "$jpid" || code=$?
+  [ -z "$jpid" ] || wait "$jpid" || code=$?
   [ "$code" = 0 ] || die "$name: a process exited $code (see $LOGS/$name-*)"
   probe commits "$BOOTSTRAP" "$t" "$g" "${MAXSIZE_FLAG:-0}" > "$LOGS/$name.commits.json"
-  local done_us
-  done_us=$(awk '/join: done/ {print $1; exit}' "$LOGS/$name-join.out")
-  [ -n "$done_us" ] || die "$name: join printed no done line (see $LOGS/$name-join.out)"
+  local done_us=""
+  if [ -n "$jpid" ]; then
+    done_us=$(awk '/join: done/ {print $1; exit}' "$LOGS/$name-join.out")
+    [ -n "$done_us" ] || die "$name: join printed no done line (see $LOGS/$name-join.out)"
+  fi
   python3 - "$LOGS/$name.commits.json" "$done_us" "$name" >> "$RUNS_FILE" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
-c.update(step=sys.argv[3], join_done_ms=int(sys.argv[2]) / 1000.0)
-c["join_delay_ms"] = round(c["join_done_ms"] - c["last_commit_ms"], 1)
+c.update(step=sys.argv[3])
+if sys.argv[2]:
+    c["join_done_ms"] = int(sys.argv[2]) / 1000.0
+    c["join_delay_ms"] = round(c["join_done_ms"] - c["last_commit_ms"], 1)
 print(json.dumps(c))
 PY
 }
 
 if step_on latency; then
-pipeline latency "$LAT_N" 1
+# The latency run is the producer and the consumer alone, as EndToEndLatency is a producer and a consumer alone.
+# --full and --long run it again with join --closed beside them, as a user watching the run would.
+JOIN=0 pipeline latency "$LAT_N" 1
+[ "$MODE" = smoke ] || [ "$MODE" = default ] || pipeline latency-join "$LAT_N" 1
 [ -n "$SIZE" ] || SIZE=$(probe record-size "$BOOTSTRAP" "$PREFIX-latency")
 kafka_latency() {
   probe create-topic "$BOOTSTRAP" "$PREFIX-e2e" 1
@@ -388,7 +420,7 @@ kafka_latency() {
 }
 must kafka_latency
 say "latency: $LAT_N items put 1 ms apart, and Kafka's EndToEndLatency"
-for i in $(seq 2 "$JOIN_REPS"); do
+for i in $(seq 1 "$JOIN_REPS"); do
   pipeline "join$i" 1000 0
 done
 say "join's delay: $JOIN_REPS run(s)"

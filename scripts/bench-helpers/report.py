@@ -196,6 +196,9 @@ def summarize(runs, args):
     lat = [r for r in lat if "latency_ms" in r]
     s["latency"] = {"queue": lat[0]["latency_ms"] if lat else None, "queue_items": lat[0]["items"] if lat else None,
                     "kafka": e2e(args.out), "queue_get": waited(args.out, "latency-consumer")}
+    lj = [r for r in pick(runs, step="latency-join") if "latency_ms" in r]
+    s["latency_with_join"] = {"queue": lj[0]["latency_ms"], "queue_get": waited(args.out, "latency-join-consumer")} \
+        if lj else None
     delays = [r["join_delay_ms"] for r in runs if "join_delay_ms" in r and r.get("step") != "maxsize"]
     s["join_delay"] = {"samples_ms": delays, "median_ms": median(delays), "max_ms": max(delays) if delays else None}
     ms = [r for r in pick(runs, step="maxsize") if "unfinished_max" in r]
@@ -278,8 +281,10 @@ def markdown(s, meta):
                           "records, so Kafka's side left records unread; the machine was too busy for that timeout."]
         if idle:
             lines += ["", f"Several `ConsumerPerformance` processes in one group cannot know their share of the records, "
-                          f"so each stops after {idle} ms without one (`--timeout {idle}`); those {idle} ms are "
-                          "subtracted from Kafka's side."]
+                          f"so each stops after {idle} ms without one (`--timeout {idle}`). Kafka's side is timed to "
+                          f"the last record its group read: each member that read records ends {idle} ms before it "
+                          "exited, and a member that read none is left out (it idles from its own start, so its exit "
+                          "can come before the group's last record)."]
     cm = s["commit"]
     if cm:
         lines += ["", "### task_done: `--commit batch` vs `per-record` (one partition, `--work-ms 0`)", "",
@@ -328,6 +333,12 @@ def markdown(s, meta):
     if q or k:
         goal = f'≤ {k["p99"] + 20} ms p99 (`EndToEndLatency` + 20 ms)' if k.get("p99") is not None else "≤ p99 + 20 ms"
         lines.append(f'| put to task_done, goal | {q.get("p99", "n/a")} ms p99 | {k.get("p99", "n/a")} ms p99 | {goal} |')
+    lj = s.get("latency_with_join")
+    if lj:
+        jq, jg = lj["queue"] or {}, lj["queue_get"] or {}
+        lines.append(f'| with `join --closed` beside them: put to get, put to task_done p50 / p99 / max | '
+                     f'{jg.get("p50", "n/a")} / {jg.get("p99", "n/a")} / {jg.get("max", "n/a")} ms; '
+                     f'{jq.get("p50", "n/a")} / {jq.get("p99", "n/a")} / {jq.get("max", "n/a")} ms | | |')
     jd = s["join_delay"]
     lines.append(f'| last commit to join\'s done line, median / max | {fmt(jd["median_ms"], 0)} / {fmt(jd["max_ms"], 0)} ms '
                  f'({len(jd["samples_ms"])} runs: {", ".join(str(round(x)) for x in jd["samples_ms"])}) | | ≤ 100 ms p99 |')
@@ -338,7 +349,8 @@ def markdown(s, meta):
     lines += ["", "Latency is measured from what the broker recorded, not from the services: each item's CreateTime "
                   "(set by the producer in `send()`) to the group coordinator's timestamp of the first commit that covers "
                   "it, read back from `__consumer_offsets`. Join's delay is the time join's done line was read minus that "
-                  "last commit. The overshoot is the most items ever put (CreateTime) and not yet committed, checked at "
+                  "last commit. The latency run is the producer and the consumer alone, as `EndToEndLatency` is one "
+                  "producer and one consumer; join's delay comes from runs of their own. The overshoot is the most items ever put (CreateTime) and not yet committed, checked at "
                   "every put."]
     return "\n".join(lines + share(s) + ["", "![sweeps](sweeps.svg)", ""])
 

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -290,6 +291,16 @@ final class ConsumerGroupBackend implements Backend {
         return true;
     }
 
+    /**
+     * True unless the user chose KIP-848's protocol ({@code group.protocol=consumer}). There the broker assigns the
+     * partitions, incrementally, and sets the heartbeat interval; the client refuses an assignor or a heartbeat
+     * interval of its own at start-up.
+     */
+    private static boolean classicProtocol(Map<String, Object> props) {
+        Object protocol = props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        return protocol == null || !GroupProtocol.CONSUMER.name().equalsIgnoreCase(protocol.toString().trim());
+    }
+
     /** The consumer's client properties, with a reason for every setting that is not a default. */
     static Map<String, Object> consumerProperties(WorkOptions options) {
         Map<String, Object> props = options.client().clientProperties();
@@ -305,13 +316,16 @@ final class ConsumerGroupBackend implements Backend {
         ClientConfig.putOwned(props, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // The producer creates the topic with its partition count; a consumer must not create it first.
         ClientConfig.putOwned(props, ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        // Partitions move only when they must: a member joining or leaving does not revoke everyone's partitions, and
-        // so does not make every member wait for its items in hand.
-        props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-                CooperativeStickyAssignor.class.getName());
-        // A cooperative rebalance takes two rounds, and a member learns of the second from a heartbeat's answer: a
-        // member joining a busy group got its partitions up to 3 s (the default interval) after they were revoked.
-        props.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+        if (classicProtocol(props)) {
+            // Partitions move only when they must: a member joining or leaving does not revoke everyone's partitions,
+            // and so does not make every member wait for its items in hand.
+            props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                    CooperativeStickyAssignor.class.getName());
+            // A cooperative rebalance takes two rounds, and a member learns of the second from a heartbeat's answer:
+            // a member joining a busy group got its partitions up to 3 s (the default interval) after they were
+            // revoked.
+            props.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1_000);
+        }
         // The broker answers a connection's requests in order, and holds a fetch of a partition read to its end for up
         // to this long: every request queued behind it waits too, closing the fetch session on exit among them. 100 ms
         // instead of 500 bounds that wait, for a fetch request every 100 ms while the queue is empty.
