@@ -3,11 +3,17 @@ package dev.kafkaqueue.it;
 import static dev.kafkaqueue.it.TestQueue.EXIT_TIMEOUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.common.GroupType;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,6 +37,28 @@ class PartitionsAndConsumersIT {
     @ParameterizedTest(name = "{0} consumers on 3 partitions")
     @ValueSource(ints = {1, 2, 4})
     void everyItemExactlyOnceAndEveryConsumerEnds(int consumers) {
+        everyItemOnce(consumers, UnaryOperator.identity());
+    }
+
+    /**
+     * KIP-848's rebalance protocol, chosen in {@code --command-config}: the broker assigns the partitions. The
+     * consumer used to set an assignor and a heartbeat interval of its own, which the client refuses under it.
+     */
+    @ParameterizedTest(name = "{0} consumers on 3 partitions, group.protocol=consumer")
+    @ValueSource(ints = {2, 4})
+    void theBrokerSideRebalanceProtocolToo(int consumers) throws Exception {
+        Path config = Files.writeString(dir.resolve("kip848.properties"), "group.protocol=consumer\n");
+
+        everyItemOnce(consumers, consumer -> consumer.flag("--command-config", config.toString()));
+
+        try (Admin admin = queue.broker().admin()) {
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(queue.group())).describedGroups()
+                    .get(queue.group()).get(30, TimeUnit.SECONDS);
+            assertThat(group.type()).as("the group's protocol, as the broker reports it").isEqualTo(GroupType.CONSUMER);
+        }
+    }
+
+    private void everyItemOnce(int consumers, UnaryOperator<Consumer> options) {
         // Consumers never create the topic; it exists before they join, so the group settles before work arrives.
         queue.createTopic(PARTITIONS);
         List<ServiceProcess> group = new ArrayList<>();
@@ -38,7 +66,7 @@ class PartitionsAndConsumersIT {
         for (int i = 0; i < consumers; i++) {
             Path applied = dir.resolve("applied-" + i + ".log");
             appliedLogs.add(applied);
-            group.add(queue.consumer().workMs(20).appliedLog(applied).start());
+            group.add(options.apply(queue.consumer().workMs(20).appliedLog(applied)).start());
         }
         queue.awaitGroupAssigned(consumers, PARTITIONS, Duration.ofSeconds(60));
 
