@@ -350,8 +350,8 @@ def markdown(s, meta):
                   "(set by the producer in `send()`) to the group coordinator's timestamp of the first commit that covers "
                   "it, read back from `__consumer_offsets`. Join's delay is the time join's done line was read minus that "
                   "last commit. The latency run is the producer and the consumer alone, as `EndToEndLatency` is one "
-                  "producer and one consumer; join's delay comes from runs of their own. The overshoot is the most items ever put (CreateTime) and not yet committed, checked at "
-                  "every put."]
+                  "producer and one consumer; join's delay comes from runs of their own. The overshoot is the most "
+                  "items ever put (CreateTime) and not yet committed, checked at every put."]
     return "\n".join(lines + share(s) + ["", "![sweeps](sweeps.svg)", ""])
 
 
