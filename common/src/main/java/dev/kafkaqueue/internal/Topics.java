@@ -1,14 +1,19 @@
 package dev.kafkaqueue.internal;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -66,6 +71,7 @@ public final class Topics {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.of(replicationFactor))))
                     .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             log.info("Created topic {} with {} partition{}", topic, partitions, partitions == 1 ? "" : "s");
+            awaitLeaders(admin, topic, partitions, timeout);
             return partitions;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TopicExistsException) {
@@ -80,6 +86,23 @@ public final class Topics {
             }
             throw e;
         }
+    }
+
+    /**
+     * Returns once every partition's leader has taken the new topic: its leader answers a ListOffsets (the admin
+     * client retries NOT_LEADER_OR_FOLLOWER until then). An idempotent producer that sends at once can meet a leader
+     * that has not, and then lose a batch for good: the first request fails with NOT_LEADER_OR_FOLLOWER, the next one
+     * lands, and the retried first one gets OUT_OF_ORDER_SEQUENCE_NUMBER until delivery.timeout.ms (KAFKA-15591; seen
+     * here as a put failing after 120 s, 33 ms after the topic was created).
+     */
+    private static void awaitLeaders(Admin admin, String topic, int partitions, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        admin.listOffsets(latest, new ListOffsetsOptions().timeoutMs((int) timeout.toMillis())).all()
+                .get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
     }
 
     /**
